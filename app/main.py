@@ -1,0 +1,128 @@
+"""The FastAPI app: lifespan wiring (database, clients, rules, worker) and routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from app import __version__, db
+from app.active_rules import ActiveRules
+from app.clients.statuspage import StatuspageClient
+from app.clients.zendesk import ZendeskClient
+from app.errors import AppError
+from app.logging import configure_logging
+from app.pipeline import Pipeline
+from app.routes import admin, escalations, health, webhooks
+from app.settings import Settings, get_settings
+from app.worker import Worker
+
+log = structlog.get_logger()
+
+
+def build_zendesk(settings: Settings) -> ZendeskClient:
+    return ZendeskClient(
+        base_url=settings.zendesk_base_url,
+        email=settings.zendesk_login,
+        api_token=settings.secret("api_token"),
+        timeout_seconds=settings.zendesk_timeout_seconds,
+        requests_per_minute=settings.zendesk_requests_per_minute,
+        updates_per_minute=settings.zendesk_updates_per_minute,
+        window_seconds=settings.zendesk_rate_window_seconds,
+        cache_ttl_seconds=settings.cache_ttl_seconds,
+    )
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    settings.check_startable()
+    await db.upgrade(settings.database_url)
+    engine = db.create_engine(settings.database_url)
+    sessions = db.session_factory(engine)
+    rules = ActiveRules.from_file(settings.rules_file)
+    async with sessions() as session:
+        await rules.refresh(session)
+    zendesk = build_zendesk(settings)
+    statuspage_url = settings.statuspage_base_url
+    statuspage = StatuspageClient(base_url=statuspage_url) if statuspage_url else None
+    pipeline = Pipeline(sessions=sessions, zendesk=zendesk, rules=rules, statuspage=statuspage)
+    app.state.sessions = sessions
+    app.state.zendesk = zendesk
+    app.state.statuspage = statuspage
+    app.state.rules = rules
+    app.state.pipeline = pipeline
+    app.state.worker = None
+    if settings.worker_enabled:
+
+        async def refresh_rules() -> None:
+            async with sessions() as session:
+                await rules.refresh(session)
+
+        worker = Worker(
+            sessions=sessions, process=pipeline, settings=settings, on_idle=refresh_rules
+        )
+        worker.start()
+        app.state.worker = worker
+    log.info(
+        "service.started",
+        version=__version__,
+        sandbox=settings.sandbox_mode,
+        zendesk=settings.zendesk_base_url,
+        database=engine.url.render_as_string(hide_password=True),
+    )
+    try:
+        yield
+    finally:
+        if app.state.worker is not None:
+            await app.state.worker.stop()
+        await zendesk.aclose()
+        if statuspage is not None:
+            await statuspage.aclose()
+        await engine.dispose()
+
+
+async def app_error_handler(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    body: dict[str, Any] = {"error": type(exc).__name__, "detail": exc.detail}
+    body.update({k: v for k, v in exc.extra.items() if k != "reason"})
+    return JSONResponse(jsonable_encoder(body), status_code=exc.status_code)
+
+
+async def validation_error_handler(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    detail = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in errors
+    )
+    return JSONResponse(
+        {"error": "ValidationError", "detail": detail, "errors": errors}, status_code=422
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    app = FastAPI(
+        title="Escalator",
+        version=__version__,
+        summary="Runs a support organisation's escalation process on Zendesk.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_exception_handler(AppError, app_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.include_router(health.router)
+    app.include_router(webhooks.router)
+    app.include_router(admin.router)
+    app.include_router(escalations.router)
+    return app

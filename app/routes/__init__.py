@@ -1,0 +1,1 @@
+"""HTTP routes: thin — verify, parse, delegate, respond."""

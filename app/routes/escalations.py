@@ -1,0 +1,117 @@
+"""Escalations API: what managers and the dashboard read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from app import store
+from app.deps import SessionDep, ViewerDep
+from app.errors import BadRequest, NotFound
+from app.models import Escalation, EscalationEvent
+
+router = APIRouter(prefix="/api", tags=["escalations"])
+
+
+class EventOut(BaseModel):
+    id: int
+    kind: str
+    at: datetime
+    delivery_id: int | None
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: EscalationEvent) -> EventOut:
+        return cls.model_validate(event, from_attributes=True)
+
+
+class EscalationOut(BaseModel):
+    ticket_id: int
+    state: str
+    outcome: str
+    channel: str
+    subject: str | None
+    priority: str | None
+    organization_id: int | None
+    organization_name: str | None
+    region: str | None
+    manager_id: int | None
+    group_id: int | None
+    account_team: list[Any]
+    basis: list[str]
+    categories: list[str]
+    evidence: list[str]
+    reasons: list[str]
+    sla_breach_eligible: bool
+    sla_target_minutes: int | None
+    sla_elapsed_minutes: int | None
+    requested_by: str | None
+    incident_id: str | None
+    eligible_at: datetime | None
+    requested_at: datetime
+    escalated_at: datetime | None
+    acknowledged_at: datetime | None
+    next_update_due_at: datetime | None
+    last_reminder_at: datetime | None
+    closed_at: datetime | None
+    close_reason: str | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, escalation: Escalation) -> EscalationOut:
+        return cls.model_validate(escalation, from_attributes=True)
+
+
+class EscalationDetail(EscalationOut):
+    events: list[EventOut]
+
+
+class EscalationPage(BaseModel):
+    escalations: list[EscalationOut]
+    next_cursor: str | None
+
+
+@router.get("/escalations", response_model=EscalationPage)
+async def list_escalations(
+    _: ViewerDep,
+    session: SessionDep,
+    state: Annotated[str | None, Query(max_length=20)] = None,
+    region: Annotated[str | None, Query(max_length=40)] = None,
+    manager_id: Annotated[int | None, Query()] = None,
+    organization_id: Annotated[int | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=40)] = None,
+) -> EscalationPage:
+    """Escalations, newest first, with filters and cursor pagination."""
+    before: int | None = None
+    if cursor is not None:
+        if not cursor.isdigit():
+            raise BadRequest("cursor must be the next_cursor of a previous page")
+        before = int(cursor)
+    rows = await store.list_escalations(
+        session,
+        state=state,
+        region=region,
+        manager_id=manager_id,
+        organization_id=organization_id,
+        limit=limit + 1,
+        before_id=before,
+    )
+    page = rows[:limit]
+    next_cursor = str(page[-1].id) if len(rows) > limit else None
+    return EscalationPage(escalations=[EscalationOut.of(e) for e in page], next_cursor=next_cursor)
+
+
+@router.get("/escalations/{ticket_id}", response_model=EscalationDetail)
+async def get_escalation(ticket_id: int, _: ViewerDep, session: SessionDep) -> EscalationDetail:
+    """One ticket's escalation with its timeline."""
+    escalation = await store.get_escalation(session, ticket_id)
+    if escalation is None:
+        raise NotFound(f"no escalation for ticket {ticket_id}")
+    events = await store.events_of(session, escalation.id)
+    return EscalationDetail(
+        **EscalationOut.of(escalation).model_dump(), events=[EventOut.of(e) for e in events]
+    )

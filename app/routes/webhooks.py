@@ -1,0 +1,74 @@
+"""Zendesk webhook intake: verify, store in the inbox, answer 202. Nothing slow happens here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+
+from app import intake, metrics, store
+from app.deps import SessionDep, SettingsDep, WorkerDep
+from app.errors import AppError, PayloadTooLarge
+from app.models import utcnow
+
+router = APIRouter(tags=["webhooks"])
+
+
+class DeliveryAccepted(BaseModel):
+    delivery_id: int | None
+    duplicate: bool
+    ignored: bool = False
+
+
+async def verified_body(request: Request, settings: SettingsDep) -> bytes:
+    """The raw body, only once its size and Zendesk signature check out (fails closed)."""
+    limit = settings.webhook_max_bytes
+    try:
+        declared = int(request.headers.get("content-length", "0"))
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        metrics.DELIVERIES_REJECTED.labels(reason="too_large").inc()
+        raise PayloadTooLarge(f"body larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:  # a chunked body has no content-length to trust
+            metrics.DELIVERIES_REJECTED.labels(reason="too_large").inc()
+            raise PayloadTooLarge(f"body larger than {limit} bytes")
+    try:
+        intake.verify_signature(
+            secret=settings.secret("webhook_secret"),
+            signature=request.headers.get(intake.SIGNATURE_HEADER),
+            timestamp=request.headers.get(intake.TIMESTAMP_HEADER),
+            body=bytes(body),
+            now=utcnow(),
+            tolerance_seconds=settings.webhook_tolerance_seconds,
+        )
+    except AppError as e:
+        metrics.DELIVERIES_REJECTED.labels(reason=e.extra.get("reason", "signature")).inc()
+        raise
+    return bytes(body)
+
+
+@router.post("/webhooks/zendesk", status_code=202, response_model=DeliveryAccepted)
+async def receive_zendesk_webhook(
+    request: Request,
+    body: Annotated[bytes, Depends(verified_body)],
+    session: SessionDep,
+    worker: WorkerDep,
+) -> DeliveryAccepted:
+    """Accept a signed Zendesk webhook into the inbox (202; duplicates are recognised)."""
+    incoming = intake.to_delivery(body, request.headers)
+    if incoming is None:
+        return DeliveryAccepted(delivery_id=None, duplicate=False, ignored=True)
+    accepted = await store.accept_delivery(session, incoming)
+    await session.commit()
+    if accepted.duplicate:
+        metrics.DELIVERIES_DUPLICATE.inc()
+    else:
+        metrics.DELIVERIES_RECEIVED.labels(kind=incoming.kind).inc()
+        if worker is not None:
+            worker.wake()
+    return DeliveryAccepted(delivery_id=accepted.delivery_id, duplicate=accepted.duplicate)

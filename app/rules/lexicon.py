@@ -1,0 +1,826 @@
+"""Business-impact lexicons for en, nl, de, fr and es, as regex fragments over *folded* text.
+
+Folded means lower-cased, accents stripped, ß → ss (see `fold` in detect.py), so every fragment
+here is written without accents and matches "sécurité" and "securite" alike.
+
+Fragment conventions (applied by `detect._wrap`): a fragment gets a leading `\\b` and a trailing
+`(?!\\w)` unless it starts / ends with `~`. Leaving out the leading boundary lets German and Dutch
+compound heads match inside a word ("Umsatz|ausfall", "klant|dossiers").
+
+Kinds, and why they are separate:
+- signal kinds (one combined regex, leftmost-longest by listing order): `mask` (neutral phrases
+  that would otherwise look like negations or impact, e.g. "business impact:" or "no workaround"),
+  `outage`/`effect` (what happens), `security`, `loss_risk`, `loss`, `recur_strong`, `recur`,
+  `major`, `risk_strong`, `condition`, `risk_obj`, `neg` (starts a negated scope);
+  multi-word phrases that *contain* a negation ("cannot", "kann nicht", "ne fonctionne pas")
+  are listed before `neg` so they win at the same position.
+- object kinds (a second regex, so an object may overlap an effect inside one compound):
+  `obj_prod`, `obj_strong`, `obj_weak`, `nonprod`.
+- lazily-run sentence regexes: `risk_conseq`, `duration`, `kill`, `past`, `hypo`.
+"""
+
+from __future__ import annotations
+
+Fragments = dict[str, list[str]]
+
+# ---------------------------------------------------------------------------------------------
+# Signals
+# ---------------------------------------------------------------------------------------------
+
+MASK: Fragments = {
+    "en": [
+        r"business impact\s*:~",
+        r"impact on (?:the )?business\s*:~",
+        r"(?:no|without (?:a|any)|not (?:a|any)) (?:\w+ )?work-?arounds?",
+        r"no (?:answer|reply|response|update|feedback|reaction|news)\w*",
+        r"(?:do|does|did)(?:n't| not) (?:know|understand|see|get) (?:why|how|what)",
+        r"not only",
+        r"sla[- ]?breach\w*",
+        r"n't you",
+        r"not sure",
+    ],
+    "nl": [
+        r"(?:zakelijke )?impact\s*:~",
+        r"geen (?:\w+ )?(?:workaround|omweg|oplossing|antwoord|reactie|update)\w*",
+        r"niet alleen",
+    ],
+    "de": [
+        r"(?:geschafts)?auswirkung\w*\s*:~",
+        r"kein\w* (?:\w+ )?(?:workaround|umgehung|ubergangslosung|antwort|ruckmeldung|reaktion)\w*",
+        r"nicht nur",
+    ],
+    "fr": [
+        r"impact (?:metier|business)\s*:~",
+        r"(?:pas|aucun\w*|sans) (?:de |d')?(?:\w+ )?(?:contournement|reponse|retour|solution de rechange)\w*",
+        r"non seulement",
+    ],
+    "es": [
+        r"impacto (?:en el )?negocio\s*:~",
+        r"(?:sin|no hay|ninguna?) (?:\w+ )?(?:solucion alternativa|alternativa|respuesta|workaround)\w*",
+        r"no solo",
+        r"no se (?:por que|como)",
+    ],
+}
+
+# Effects that mean "it is not there at all": pair even with generic objects ("site", "app").
+OUTAGE: Fragments = {
+    "en": [
+        r"(?:is|are|was|were|been|be|went|goes|go|gone|still|completely|totally|fully) down",
+        r"down (?:since|for)",
+        r"outages?",
+        r"downtime",
+        r"unavailable",
+        r"unreachable",
+        r"inaccessible",
+        r"offline",
+        r"out of (?:service|order)",
+        r"locked out",
+        r"standstill|(?:grinding|ground|came|come) to a (?:halt|standstill)|at a halt",
+        r"stopped (?:working|responding|running)",
+        r"(?:total|complete|full) (?:failure|outage|breakdown)",
+        r"(?:is|are|was|were|has|have|does|do|did)(?:n't| not)(?: been)? (?:working|work|loading|load|"
+        r"starting|start|responding|respond|running|available|accessible|reachable|functioning|"
+        r"booting|opening|open)",
+        r"(?:not|no longer) (?:working|loading|responding|available|accessible|reachable|running|"
+        r"functioning|starting|usable)",
+        r"won't (?:start|load|open|work|run|boot)",
+        r"no (?:longer )?(?:access|service|connectivity|connection)",
+        r"without (?:access|service|power|internet|connectivity)",
+    ],
+    "nl": [
+        r"storing\w*",
+        r"onbereikbaar",
+        r"onbeschikbaar",
+        r"offline",
+        r"(?:ligt|liggen|lag|lagen) (?:er |al |nog |helemaal |volledig |compleet )*(?:plat|eruit|stil)",
+        r"plat\b~",
+        r"(?:ligt|liggen|lag|lagen) (?:\w+ ){0,4}?(?:plat|eruit|uit)",
+        r"(?:valt|vallen|viel|vielen) (?:\w+ ){0,5}?uit",
+        r"(?:staat|staan|stond|stonden|ligt|liggen) (?:\w+ ){0,2}?stil",
+        r"down",
+        r"~uitval\w*",
+        r"uitgevallen|valt uit|vallen uit",
+        r"stil ?(?:gelegd|liggen|ligt|staan|staat)|stilstand",
+        r"niet (?:meer )?(?:beschikbaar|bereikbaar|toegankelijk|te bereiken|te gebruiken|bruikbaar)",
+        r"geen (?:toegang|verbinding|service)",
+        r"zonder (?:toegang|systeem|verbinding)",
+        r"(?:werkt|werken|laadt|laden|start|starten|reageert|reageren|draait|draaien|"
+        r"functioneert|functioneren) (?:\w+ ){0,2}(?:niet|niks)(?: meer)?",
+        r"niet (?:meer )?(?:werkt|werken|laadt|reageert|draait|functioneert)",
+    ],
+    "de": [
+        r"ausgefallen",
+        r"~ausfall\w*",
+        r"(?:fallt|fallen) (?:\w+ )?aus",
+        r"~(?:storung|stoerung)\w*",
+        r"unerreichbar",
+        r"offline",
+        r"down",
+        r"steht still|stehen still|~stillstand\w*|lahmgelegt|lahm",
+        r"nicht (?:mehr )?(?:erreichbar|verfugbar|verfuegbar|zuganglich|zugaenglich|"
+        r"funktionsfahig|nutzbar|benutzbar|aufrufbar|funktioniert|lauft|laeuft|startet)",
+        r"(?:funktioniert|funktionieren|lauft|laeuft|laufen|startet|starten|ladt|laedt|laden|"
+        r"reagiert|reagieren) (?:\w+ ){0,3}(?:nicht|gar nicht)(?: mehr)?",
+        r"kein\w* (?:zugriff|zugang|verbindung)",
+        r"ohne (?:zugriff|zugang|system)",
+    ],
+    "fr": [
+        r"~panne\w*",
+        r"indisponib\w*",
+        r"inaccessible\w*",
+        r"injoignable\w*",
+        r"hors (?:service|ligne|d'usage)",
+        r"interruption\w*",
+        r"a l'arret",
+        r"(?:ne|n') ?(?:\w+ )?(?:plus|pas) (?:du tout )?(?:disponible|accessible|joignable|"
+        r"operationnel|utilisable)\w*",
+        r"(?:ne|n') ?(?:\w+ )?(?:fonctionn|march|repond|charg|demarr|s'ouvr|ouvr|tourn)\w* "
+        r"(?:plus|pas)",
+        r"(?:pas|plus|aucun) (?:d'|de )?acces",
+        r"sans (?:acces|service|systeme|connexion)",
+    ],
+    "es": [
+        r"caid[oa]s?|caida\w*|se (?:ha )?cayo|se (?:han )?caido|se cae\w*",
+        r"fuera de (?:servicio|linea)",
+        r"inaccesible\w*",
+        r"interrupcion\w*",
+        r"paralizad\w*|paralizacion",
+        r"no (?:esta|estan|estaba|estaban|sigue|siguen) (?:disponible|accesible|operativ|"
+        r"funcionando|en linea)\w*",
+        r"no (?:se )?(?:funciona|funcionan|carga|cargan|responde|responden|arranca|arrancan|abre|"
+        r"abren)",
+        r"no hay (?:acceso|servicio|conexion|sistema)",
+        r"sin (?:acceso|servicio|sistema|conexion)",
+        r"no disponible\w*",
+        r"offline|down",
+    ],
+}
+
+# Generic consequences: need a business object ("customers", "orders") in the sentence.
+EFFECT: Fragments = {
+    "en": [
+        r"can ?not|can't|could ?not|couldn't|unable|not able|no longer able|impossible",
+        r"(?:no ?one|nobody|none of(?: \S+){1,6}?) (?:can|could|is able|are able|was able|were able)",
+        r"(?:is|are|was|were|has|have|does|do|did)(?:n't| not)(?: been)? (?:being )?"
+        r"(?:processed|sent|delivered|saved|synced|syncing|processing|sending|saving|paid|shipped)",
+        r"blocked|blocking|blocker|stuck|halt(?:ed|s)?",
+        r"stop(?:ped|s)?|stopping",
+        r"fail(?:s|ed|ing|ure|ures)?",
+        r"broken|break(?:s|ing)?",
+        r"crash\w*|freez\w*|frozen|hang(?:s|ing)",
+        r"affected|impacted|impact(?:s|ing)?|hit hard|disrupt\w*",
+        r"degraded|degradation|slow(?:ed|ness|er)?|sluggish|time ?outs?|timing out|idle",
+        r"waiting|delay\w*|backlog\w*",
+        r"lost|losing|loss(?:es)?|miss(?:ing|ed)? out",
+        r"cost(?:s|ing)? (?:us|the company|our company)|damage\w*",
+        r"errors?|50[0234]s?",
+        r"rejected|declined|bounc\w*|skipped|duplicat\w*|twice|double[- ]?(?:charged|booked|billed)",
+        r"wrong(?:ly)? (?:charged|billed|calculated|sent)|incorrect\w*",
+        r"redo|by hand|manually|manual (?:work|processing|workaround)|overtime",
+        r"barely|hardly|(?:performance|response times?) (?:\w+ ){0,3}?(?:terrible|poor|awful|unacceptable)",
+        r"complain\w*",
+        r"(?:do|does|did)(?:n't| not) (?:receive|get)|no longer (?:receive|get)\w*",
+        r"(?:response|loading|load|page) times?",
+    ],
+    "nl": [
+        r"(?:kan|kunnen|kon|konden|kunt) (?:\w+ ){0,4}?(?:niet|nergens|geen|niets|niks)",
+        r"niet (?:meer )?(?:\w+ )?(?:verstuurd|verzonden|verwerkt|geleverd|betaald|opgeslagen|"
+        r"afgedrukt|gefactureerd|uitgevoerd|geboekt)",
+        r"nauwelijks|amper|bijna niet|dubbel",
+        r"(?:ontvangen|ontvangt|krijgen|krijgt) (?:\w+ ){0,2}geen",
+        r"niet (?:meer )?(?:kunnen|kan|mogelijk)",
+        r"niemand (?:kan|kon)",
+        r"onmogelijk",
+        r"geblokkeerd|blokkeert|vastgelopen|(?:loopt|lopen|liep|liepen) vast",
+        r"gestopt|stopt|stoppen",
+        r"mislukt\w*|faalt|falen|gefaald",
+        r"kapot|crash\w*|~(?:loopt|lopen) (?:\w+ ){0,2}vast",
+        r"getroffen|geraakt|last van|hinder\w*|verstoord|~verstoring\w*|impact",
+        r"traag|trager|langzaam|~vertraging\w*|vertraagd",
+        r"~verlies\w*|verloren|kwijt|(?:lopen|loopt|liepen|liep) (?:\w+ ){0,3}mis|mislopen|misgelopen",
+        r"kost(?:en|te)? ons|~schade\w*",
+        r"~foutmelding\w*|fout(?:en)?",
+        r"handmatig\w*|met de hand|overwerk",
+        r"~klacht\w*|klagen",
+        r"(?:wachten|wacht) (?:\w+ ){0,3}(?:klanten|gebruikers)",
+    ],
+    "de": [
+        r"(?:kann|kannst|konnen|koennen|konnte|koennte|konnten|koennten) (?:\w+ ){0,4}?"
+        r"(?:nicht|keine\w*)",
+        r"nicht (?:mehr )?(?:arbeiten|moglich|moeglich|einloggen|anmelden|zugreifen|bestellen|"
+        r"bezahlen)",
+        r"nicht (?:mehr )?(?:\w+ )?(?:versendet|verschickt|verarbeitet|geliefert|bezahlt|"
+        r"gespeichert|gedruckt|gebucht|ausgefuhrt)",
+        r"(?:erhalten|erhalt|bekommen|bekommt) (?:\w+ ){0,2}kein\w*",
+        r"kaum|(?:performance|leistung) (?:\w+ ){0,3}?(?:schlecht|miserabel)",
+        r"niemand (?:kann|konnte)",
+        r"unmoglich|unmoeglich",
+        r"blockiert|hangt|haengt|hangen|haengen|gestoppt|stoppt|~stopp",
+        r"fehlgeschlagen|(?:schlagt|schlaegt|schlagen) (?:\w+ )?fehl|scheiter\w*",
+        r"kaputt|~absturz\w*|abgesturzt|abgestuerzt|(?:sturzt|stuerzt|sturzen) (?:\w+ )?ab",
+        r"betroffen|~beeintrachtig\w*|~beeintraechtig\w*|gestort|gestoert|behindert",
+        r"langsam\w*|~verzogerung\w*|~verzoegerung\w*|verzogert|verzoegert",
+        r"~verlust\w*|verloren|~einbu(?:ss|ß)\w*|~einbruch\w*",
+        r"(?:kostet|kosten) uns|~schaden\w*",
+        r"~fehler\w*",
+        r"manuell\w*|von hand|per hand|~uberstunden",
+        r"~beschwerde\w*|beschweren",
+        r"~auswirkung\w*",
+    ],
+    "fr": [
+        r"(?:ne|n') ?(?:\w+ ){0,1}(?:peu\w*|pouv\w*|parvien\w*|parvenons|arriv\w*|reussi\w*) "
+        r"(?:plus|pas)",
+        r"personne ne (?:peut|pouvait)",
+        r"(?:ne|n') ?(?:\w+ ){0,2}(?:pas|plus) (?:\w+ )?(?:envoye|traite|livre|paye|enregistre|"
+        r"imprime|execute)\w*",
+        r"a peine",
+        r"ne (?:\w+ )?(?:recoi\w*|recev\w*) (?:plus|pas)",
+        r"impossible",
+        r"bloque\w*|coince\w*|arrete\w*",
+        r"echou\w*|~echec\w*|en erreur",
+        r"plante\w*|plantage\w*|crash\w*",
+        r"impacte\w*|affecte\w*|touche(?:s|es)?|perturb\w*|impact",
+        r"degrade\w*|lent(?:e|s|es|eur)?|ralenti\w*|retard\w*",
+        r"perte\w*|perdu\w*|perdons|manque a gagner",
+        r"nous coute|coute\w* (?:des|plus)",
+        r"erreur\w*",
+        r"manuellement|a la main",
+        r"se plaign\w*|plainte\w*",
+    ],
+    "es": [
+        r"no (?:se )?(?:pued\w*|pod\w*|pudimos|pudieron|logra\w*|consigu\w*)",
+        r"nadie puede",
+        r"no (?:se )?(?:\w+ )?(?:envian|enviado|procesa\w*|entrega\w*|pagad\w*|guardad\w*|"
+        r"imprim\w*|ejecuta\w*)",
+        r"apenas",
+        r"no (?:\w+ )?recib\w*",
+        r"imposible",
+        r"bloquead\w*|atascad\w*|detenid\w*|parad[oa]s?",
+        r"falla\w*|fallo\w*|fallid\w*|error\w*|rot[oa]s?|colgad\w*",
+        r"afectad\w*|impactad\w*|perjudic\w*|impacto",
+        r"degradad\w*|lent[oa]s?|lentitud|retras\w*|demora\w*",
+        r"perdid\w*|perdiendo|perdemos|~perdida\w*",
+        r"nos cuesta|cuesta\w*",
+        r"manualmente|a mano",
+        r"se quejan|quejas?",
+    ],
+}
+
+SECURITY: Fragments = {
+    "en": [
+        r"(?:security|data|privacy|gdpr) (?:breach\w*|incident\w*|leak\w*|hole\w*|issue\w*)",
+        r"breach(?:ed|es)?",
+        r"vulnerab\w*|exploit\w*|cve-\d+",
+        r"unauthori[sz]ed|without (?:being )?(?:logging in|logged in|login|authentication|"
+        r"authorization|authorisation|credentials|permission)",
+        r"(?:api[- ]?keys?|credentials|passwords?|access tokens?|tokens|secrets|private keys?)"
+        r"(?:\W+\w+){0,4}?\W+(?:visible|exposed|leaked|leaking|published|public|stolen|"
+        r"compromised|in plain ?text|in (?:the|your) logs)",
+        r"(?:leaked|exposed|stolen) (?:\w+ ){0,2}?(?:credentials|passwords?|keys|tokens|data|"
+        r"records|secrets)",
+        r"hack(?:ed|er|ers|ing)|compromised|malware|ransomware|phishing|intrusion|"
+        r"privilege escalation|sql injection|xss|cross-site",
+        r"(?:attack(?:ed|s)?|ddos) (?:on|by|against)?",
+        r"(?:users?|someone|people|customers?|tenants?) (?:from|of) (?:another|other|a different) "
+        r"(?:tenant|customer|company|organi[sz]ation)",
+        r"(?:another|other) (?:tenant|customer|client)s?'?s? (?:data|records|accounts?)",
+    ],
+    "nl": [
+        r"~datalek\w*|~beveiligingslek\w*|~beveiligingsincident\w*|~beveiligingsprobleem\w*",
+        r"lek in (?:de |onze )?beveiliging",
+        r"~kwetsbaarhe\w*",
+        r"onbevoegd\w*|ongeautoriseerd\w*|onbeveiligd\w*",
+        r"gehackt|hacker\w*|inbraak|aanval\w*",
+        r"inbreuk\w*",
+        r"zonder (?:in te loggen|inloggen|authenticatie|wachtwoord)",
+        r"(?:wachtwoord\w*|inloggegevens|sleutels|api-?sleutels)(?:\W+\w+){0,4}?\W+"
+        r"(?:zichtbaar|gelekt|openbaar|gestolen|blootgesteld)",
+        r"gegevens van andere (?:klanten|gebruikers|organisaties)",
+    ],
+    "de": [
+        r"~sicherheitslucke\w*|~sicherheitsluecke\w*|~sicherheitsvorfall\w*|"
+        r"~sicherheitsproblem\w*|~datenleck\w*|~datenpanne\w*|~datenschutzverletzung\w*",
+        r"~schwachstelle\w*",
+        r"unbefugt\w*|unberechtigt\w*|unautorisiert\w*",
+        r"gehackt|hacker\w*|~angriff\w*|kompromittiert",
+        r"ohne (?:anmeldung|login|authentifizierung|passwort|berechtigung)",
+        r"(?:passwort\w*|passworter|zugangsdaten|schlussel|api-?schlussel\w*)(?:\W+\w+){0,4}?\W+"
+        r"(?:sichtbar|offengelegt|geleakt|offentlich|gestohlen)",
+        r"daten (?:anderer|fremder) (?:kunden|mandanten|nutzer)",
+    ],
+    "fr": [
+        r"faille\w*|breche\w*",
+        r"violation (?:de|des) (?:donnees|securite)",
+        r"incident de securite",
+        r"vulnerabilit\w*",
+        r"acces non autorise\w*|non autorise\w*",
+        r"pirat\w*|intrusion\w*|attaque\w*",
+        r"fuite\w* (?:de|des) (?:donnees|informations|identifiants|mots de passe)",
+        r"sans (?:authentification|connexion|mot de passe|etre connecte\w*)",
+        r"(?:mots? de passe|identifiants|cles d'api|cles)(?:\W+\w+){0,4}?\W+"
+        r"(?:visibles?|exposes?|divulgue\w*|publics?|voles?)",
+        r"donnees d'autres (?:clients|utilisateurs)",
+    ],
+    "es": [
+        r"brecha\w*",
+        r"vulnerabilidad\w*",
+        r"acceso no autorizado|no autorizad\w*",
+        r"hackead\w*|hackeo|pirate\w*|intrusion\w*|ataque\w*",
+        r"filtracion\w*|fuga\w* de (?:datos|informacion|credenciales)",
+        r"incidente de seguridad",
+        r"sin (?:autenticacion|iniciar sesion|contrasena|credenciales)",
+        r"(?:contrasenas?|credenciales|claves)(?:\W+\w+){0,4}?\W+"
+        r"(?:visibles?|expuest\w*|filtrad\w*|public\w*|robad\w*)",
+        r"datos de otros (?:clientes|usuarios)",
+    ],
+}
+
+LOSS_RISK: Fragments = {
+    "en": [
+        r"risk (?:of )?(?:\w+ ){0,2}?(?:data ?loss|losing (?:\w+ ){0,3}?(?:data|records|files))",
+        r"(?:could|might|may|will|would|risk|about to|going to|threaten\w* to) (?:\w+ ){0,2}?"
+        r"lose (?:\w+ ){0,3}?(?:data|records|files|history|documents)",
+        r"(?:potential|possible|imminent) data ?loss",
+    ],
+    "nl": [
+        r"dreig\w* (?:\w+ ){0,6}?(?:kwijt|verloren|te verliezen|verlies)",
+        r"(?:risico|kans|gevaar) (?:op|van) (?:\w+ )?(?:data|gegevens)verlies",
+        r"(?:kunnen|zouden) (?:\w+ ){0,4}?(?:kwijtraken|kwijt raken|verliezen)",
+    ],
+    "de": [
+        r"droh\w* (?:\w+ ){0,5}?(?:datenverlust|verlust|verloren|zu verlieren)",
+        r"(?:gefahr|risiko) (?:eines |von |des )?datenverlust\w*",
+        r"(?:konnten|koennten|wurden|wuerden) (?:\w+ ){0,4}?verlieren",
+    ],
+    "fr": [
+        r"risque\w* (?:de |d')(?:\w+ )?(?:perte|perdre)",
+        r"(?:pourrions|pourraient|pourrait|allons) (?:\w+ )?perdre",
+    ],
+    "es": [
+        r"riesgo de (?:\w+ )?(?:perdida|perder)",
+        r"(?:podriamos|podrian|podria|vamos a) (?:\w+ )?perder",
+    ],
+}
+
+LOSS: Fragments = {
+    "en": [
+        r"data ?loss|loss of (?:\w+ ){0,2}?data",
+        r"lost (?:\w+ ){0,3}?(?:data|records|files|documents|orders|entries|attachments|emails|"
+        r"transactions|history|changes)",
+        r"(?:data|records?|files?|documents?|entries|attachments?|rows|tables?|emails|"
+        r"transactions|history|information|photos|images|uploads|appointments|invoices|orders)(?:\W+\w+){0,6}?\W+"
+        r"(?:lost|deleted|wiped|erased|overwritten|corrupt\w*|purged|gone|missing|disappeared|"
+        r"vanished|truncated|emptied|destroyed)",
+        r"corrupt(?:ed|ion)|overwritten|wiped",
+        r"(?:deleted|missing|vanished|disappeared|wiped|erased|lost|overwrote|corrupted|purged) "
+        r"(?:\S+ ){0,4}?(?:records|data|files|entries|rows|orders|documents|emails|appointments|"
+        r"invoices|attachments)",
+    ],
+    "nl": [
+        r"~gegevensverlies|~dataverlies|verlies van (?:\w+ ){0,2}?(?:data|gegevens)",
+        r"~(?:data|gegevens|bestanden|bijlagen|records|dossiers|documenten|bestellingen|mails|"
+        r"foto's|fotos|regels|orders|facturen|afspraken)(?:\W+\w+){0,6}?\W+(?:kwijt|verloren|verdwenen|gewist|verwijderd|"
+        r"overschreven|corrupt|beschadigd|weg)",
+        r"(?:kwijt|verloren|verdwenen|gewist|verwijderd|overschreven) (?:\w+ ){0,3}?"
+        r"(?:data|gegevens|bestanden|bijlagen|records)",
+        r"corrupt\w*|overschreven",
+    ],
+    "de": [
+        r"~datenverlust\w*|verlust von (?:\w+ ){0,2}?daten",
+        r"(?:geloscht|geloescht|verloren|uberschrieben|ueberschrieben) (?:\S+ ){0,4}?"
+        r"(?:daten|datensatz\w*|dateien|dokumente|bestellungen)",
+        r"~(?:daten|datensatz\w*|datensatze|datei\w*|dokument\w*|anhang\w*|anhange|eintrag\w*|"
+        r"eintrage|bestellungen|aufzeichnungen)(?:\W+\w+){0,6}?\W+(?:verloren|geloscht|geloescht|"
+        r"uberschrieben|ueberschrieben|beschadigt|korrupt\w*|weg|verschwunden)",
+        r"korrupt\w*|uberschrieben|ueberschrieben",
+    ],
+    "fr": [
+        r"pertes? (?:de |des |d')(?:\w+ ){0,2}?donnees",
+        r"(?:supprime|efface|perdu|ecrase)\w* (?:\S+ ){0,4}?(?:donnees|dossiers|fichiers|"
+        r"enregistrements|commandes|documents)",
+        r"(?:donnees|fichiers|documents|enregistrements|pieces jointes|commandes|dossiers)"
+        r"(?:\W+\w+){0,6}?\W+(?:perdu|supprime|efface|ecrase|corrompu|disparu|endommage)\w*",
+        r"corrompu\w*|ecrase\w*",
+    ],
+    "es": [
+        r"~perdida\w* de (?:\w+ ){0,2}?datos",
+        r"(?:borr|elimin|perdi|sobrescrib)\w* (?:\S+ ){0,4}?(?:datos|registros|pedidos|archivos|"
+        r"documentos|facturas)",
+        r"(?:datos|dato|archivos|ficheros|documentos|registros|adjuntos|pedidos)"
+        r"(?:\W+\w+){0,6}?\W+(?:perdid|borrad|eliminad|sobrescrit|corrupt|corromp|desaparecid|"
+        r"danad)\w*",
+        r"corrupt[oa]s?|sobrescrit\w*|corromp\w*",
+    ],
+}
+
+_INCIDENT_EN = r"(?:outages?|incidents?|crash(?:es)?|failures?|disruptions?|breakdowns?|p1s?)"
+RECUR_STRONG: Fragments = {
+    "en": [
+        r"(?:second|third|fourth|fifth|sixth|seventh|\d+(?:st|nd|rd|th)) " + _INCIDENT_EN,
+        r"(?:multiple|several|many|numerous|repeated|frequent|recurring|recurrent|related) "
+        r"(?:related |similar |p1 |major |high[- ]priority )?" + _INCIDENT_EN,
+        r"\d+ (?:outages|incidents|crashes|failures|disruptions) (?:this|in|per|a|since|within|"
+        r"last|over)",
+    ],
+    "nl": [
+        r"(?:tweede|derde|vierde|vijfde|zesde|\d+e) (?:storing|incident|crash|uitval)\w*",
+        r"(?:meerdere|diverse|verschillende|herhaalde|terugkerende|veel) "
+        r"(?:storingen|incidenten|crashes|verstoringen)",
+    ],
+    "de": [
+        r"(?:zweite|dritte|vierte|funfte|\d+\.) (?:ausfall|storung|vorfall|absturz)\w*",
+        r"(?:mehrere|wiederholte|haufige|wiederkehrende|zahlreiche|viele) "
+        r"(?:ausfalle|storungen|vorfalle|absturze|incidents)",
+    ],
+    "fr": [
+        r"(?:deuxieme|troisieme|quatrieme|cinquieme|\d+e) (?:panne|incident|interruption)\w*",
+        r"(?:plusieurs|multiples|nombreux|nombreuses|repetees|frequentes) "
+        r"(?:pannes|incidents|interruptions)",
+        r"(?:pannes|incidents) (?:recurrent|repete|frequent)\w*",
+    ],
+    "es": [
+        r"(?:segunda|tercera|cuarta|quinta|segundo|tercer|tercero|cuarto) (?:caida|incidencia|"
+        r"incidente|fallo|interrupcion)\w*",
+        r"(?:varias|multiples|muchas|repetidas|frecuentes|varios|muchos) (?:caidas|incidencias|"
+        r"incidentes|fallos|interrupciones)",
+        r"(?:caidas|incidencias|incidentes|fallos) (?:recurrentes|repetid\w*|frecuentes)",
+    ],
+}
+
+RECUR: Fragments = {
+    "en": [
+        r"recurring|recurrent|reoccurring|recurs|keeps? (?:on )?(?:happening|failing|crashing|"
+        r"going down|breaking|coming back)|kept (?:happening|failing|crashing)",
+        r"again and again|over and over|repeated(?:ly)?|once again|yet again|again",
+        r"(?:second|third|fourth|fifth|sixth|\d+(?:st|nd|rd|th)) time",
+        r"\d+ times (?:this|in|per|a|since|within|last|today)",
+        r"every (?:single )?(?:day|night|morning|week|time|few)|each time|daily|nightly|"
+        r"weekly|frequent(?:ly)?|regularly|constantly|intermittent\w*|several times",
+    ],
+    "nl": [
+        r"opnieuw|alweer|weer|telkens|steeds (?:weer|vaker)|herhaaldelijk|keer op keer|"
+        r"terugkerend\w*|regelmatig|elke (?:dag|nacht|week|keer)|iedere (?:dag|nacht|week|keer)|"
+        r"dagelijks|wekelijks|(?:tweede|derde|vierde|vijfde) keer|\d+ keer",
+    ],
+    "de": [
+        r"wieder|erneut|schon wieder|immer wieder|wiederholt|wiederkehrend\w*|mehrfach|"
+        r"standig|staendig|haufig|haeufig|regelmassig|regelmaessig|jeden (?:tag|morgen|abend)|"
+        r"jede (?:nacht|woche)|jedes mal|taglich|taeglich|zum (?:zweiten|dritten|vierten|"
+        r"funften|\d+\.) mal|\d+ mal",
+    ],
+    "fr": [
+        r"encore une fois|a nouveau|de nouveau|recurrent\w*|repete\w*|regulierement|"
+        r"sans cesse|frequemment|chaque (?:jour|nuit|semaine|fois)|tous les (?:jours|soirs)|"
+        r"(?:deuxieme|troisieme|quatrieme|cinquieme) fois|\d+ fois|encore",
+    ],
+    "es": [
+        r"otra vez|de nuevo|nuevamente|recurrente\w*|repetidamente|una y otra vez|"
+        r"frecuentemente|cada (?:dia|noche|semana|vez)|todos los dias|(?:segunda|tercera|cuarta|"
+        r"quinta) vez|\d+ veces|varias veces",
+    ],
+}
+
+MAJOR: Fragments = {
+    "en": [
+        r"(?:not|n't|never|still not|yet to|unable to|failed to) (?:yet )?(?:been able to )?"
+        r"(?:been )?(?:find|found|identif\w*|isolat\w*|determin\w*|locat\w*|pinpoint\w*|"
+        r"diagnos\w*)(?: the| a)?(?: root)? (?:cause|problem|issue)",
+        r"(?:no|still no|without (?:a|any)) (?:clear )?root[- ]cause",
+        r"(?:root )?cause (?:\w+ ){0,6}?(?:unknown|unclear|not (?:yet )?(?:found|known|identified))",
+        r"taking (?:too|so|very) long to (?:find|fix|resolve|identify|isolate|diagnose)",
+        r"(?:major|critical|severe|serious) (?:problem|issue|incident|performance)\w*",
+        r"performance (?:problem|issue|degradation)\w*",
+    ],
+    "nl": [
+        r"(?:oorzaak|root cause) (?:\w+ ){0,6}?(?:niet (?:gevonden|bekend)|onbekend|onduidelijk)",
+        r"(?:nog )?(?:steeds )?geen (?:idee van de )?oorzaak",
+        r"(?:groot|ernstig|kritiek|kritisch)e? (?:probleem|incident)",
+        r"~prestatieproblem\w*|~performanceproblem\w*",
+    ],
+    "de": [
+        r"(?:fehlerursache|ursache) (?:\w+ ){0,6}?(?:nicht (?:gefunden|bekannt|gefunden)|unbekannt|unklar)",
+        r"(?:noch )?(?:immer )?keine ursache",
+        r"(?:grosses|schwerwiegendes|kritisches|massives|ernstes) problem",
+        r"~performanceproblem\w*|~leistungsproblem\w*",
+    ],
+    "fr": [
+        r"cause (?:\w+ ){0,6}?(?:inconnue|introuvable|pas (?:encore )?identifiee)",
+        r"(?:pas|toujours pas|aucune) (?:de |d')?(?:idee de la )?cause",
+        r"probleme (?:majeur|critique|grave)|(?:grave|gros) probleme",
+        r"probleme\w* de performance",
+    ],
+    "es": [
+        r"causa (?:\w+ ){0,6}?(?:sin identificar|desconocida|no (?:identificada|encontrada))",
+        r"(?:no|sin) (?:\w+ ){0,3}?(?:sab\w*|encontr\w*|identific\w*|conoc\w*) (?:la|el) "
+        r"(?:causa|origen)",
+        r"sin (?:encontrar|identificar) la causa",
+        r"problema (?:grave|critico|mayor|serio)",
+        r"problemas? de rendimiento",
+    ],
+}
+
+# Risks strong enough on their own: money or law attached.
+RISK_STRONG: Fragments = {
+    "en": [
+        r"breach\w* (?:of )?(?:our |the |a |this |its )?(?:\w+ )?(?:contract|agreement|sla)",
+        r"contract(?:ual)? (?:penalt\w*|breach\w*|fines?|damages)",
+        r"penalt(?:y|ies)|liquidated damages|regulatory fines?",
+        r"legal(?:ly)? (?:obliged|obligation|required|requirement|bound)",
+        r"(?:regulatory|compliance|audit|legal) (?:deadline|requirement|obligation|finding|issue)s?",
+    ],
+    "nl": [
+        r"~boete\w*|contractbreuk|wettelijk (?:verplicht|termijn)\w*|~wettelijke (?:plicht|termijn)\w*",
+    ],
+    "de": [
+        r"~vertragsstrafe\w*|~strafzahlung\w*|~konventionalstrafe\w*|vertragsbruch|"
+        r"gesetzlich (?:verpflichtet|vorgeschrieben)|~bussgeld\w*",
+    ],
+    "fr": [
+        r"penalit\w*|amende\w*|obligation\w* (?:legale|reglementaire)\w*|rupture de contrat|"
+        r"legalement (?:tenu|oblige)\w*",
+    ],
+    "es": [
+        r"penalizacion\w*|penalidad\w*|multa\w*|incumplimiento (?:de|del) contrato|"
+        r"obligacion(?:es)? legal\w*|legalmente obligad\w*",
+    ],
+}
+
+# "If it is not fixed by Friday …": a condition, not a negation of what follows.
+CONDITION: Fragments = {
+    "en": [
+        r"(?:is|are|isn't|aren't|gets?|be|been)? ?(?:not|n't) (?:yet )?(?:be )?(?:fixed|resolved|"
+        r"solved|ready|done|delivered|available in time)",
+    ],
+    "nl": [r"niet (?:op tijd |tijdig )?(?:opgelost|klaar|gefixt|verholpen|gerepareerd)"],
+    "de": [r"nicht (?:rechtzeitig )?(?:behoben|gelost|geloest|fertig|repariert)"],
+    "fr": [r"(?:n'est |ne sont )?pas (?:\w+ )?(?:resolu|corrige|regle|pret|repare)\w*"],
+    "es": [r"no (?:se )?(?:\w+ )?(?:resuelve|soluciona|corrige|arregla|resuelto|listo|soluciona)\w*"],
+}
+
+RISK_OBJ: Fragments = {
+    "en": [
+        r"go[- ]?live|golive|launch\w*|release date|roll-?out|cut-?over|deadline\w*|due date|"
+        r"contract\w*|regulat\w*|complian\w*|audit\w*|legal\w*|gdpr|certification|tender|"
+        r"commitment|ministry|government|peak season|black friday|year-end|month-end closing|"
+        r"payroll run|board meeting|(?:sla|agreement)s? with (?:our|the) (?:customers?|clients?)",
+    ],
+    "nl": [
+        r"livegang|live gaan|in productie (?:gaan|nemen)|~productiestart|oplevering|lancering|"
+        r"deadline\w*|~contract\w*|toezichthouder|~wettelijk\w*|~verplicht\w*|~audit\w*|avg|"
+        r"accountant\w*|inbedrijfstelling|jaarafsluiting|piekseizoen",
+    ],
+    "de": [
+        r"go-?live|~livegang|~produktivstart|produktivsetzung|inbetriebnahme|~markteinfuhrung|"
+        r"~markteinfuehrung|~frist\w*|~termin\w*|~vertrag\w*|~aufsicht\w*|~behorde\w*|"
+        r"~gesetzlich\w*|~pflicht\w*|dsgvo|~audit\w*|~prufung\w*|~wirtschaftsprufer\w*|"
+        r"~jahresabschluss\w*",
+    ],
+    "fr": [
+        r"mise en (?:production|service|ligne)|lancement|date limite|echeance\w*|~contrat\w*|"
+        r"~reglement\w*|conformite|rgpd|~audit\w*|commissaire\w* aux comptes|~ministere|"
+        r"obligation\w*|cloture",
+    ],
+    "es": [
+        r"puesta en (?:produccion|marcha)|salida a produccion|lanzamiento|fecha limite|"
+        r"fecha de entrega|plazo\w*|~contrato\w*|regulador\w*|cumplimiento|rgpd|auditor\w*|"
+        r"obligacion\w*|ministerio|cierre",
+    ],
+}
+
+NEG: Fragments = {
+    "en": [r"no|not|~n't|never|nothing|none|nobody|neither|nor|without|zero"],
+    "nl": [r"geen|niet|nooit|niets|niks|niemand|zonder"],
+    "de": [r"kein\w*|nicht|nie|niemals|nichts|niemand|ohne"],
+    "fr": [r"ne|n'~|pas|aucun\w*|jamais|rien|sans|ni"],
+    "es": [r"no|ningun\w*|nunca|nada|nadie|sin|tampoco|ni"],
+}
+
+# Where a negation's scope ends. Dutch "en" and Spanish "y" are "in"/"there" in French, so they
+# are only scope ends when the comment is in that language (see detect.py).
+SCOPE_END_ANY = (
+    r"[,;:()!?\n]|\b(?:and|but|however|although|though|whereas|while|because|so|maar|echter|"
+    r"hoewel|terwijl|omdat|want|und|aber|jedoch|sondern|obwohl|wahrend|weil|denn|mais|"
+    r"cependant|pourtant|tandis|parce|car|et|pero|sino|aunque|mientras|porque)\b"
+)
+SCOPE_END_BY_LANGUAGE: dict[str, str] = {"nl": "en", "es": "y"}
+
+# ---------------------------------------------------------------------------------------------
+# Objects (what is affected)
+# ---------------------------------------------------------------------------------------------
+
+OBJ_PROD: Fragments = {
+    "en": [r"production\w*|prod|live (?:environment|system|site|app\w*|platform|env)|go live"],
+    "nl": [r"~productie\w*|~live ?omgeving"],
+    "de": [r"~produktion\w*|~produktiv\w*|~live-?system\w*|~liveumgebung"],
+    "fr": [r"production|prod|environnement de production"],
+    "es": [r"produccion|entorno productivo"],
+}
+
+OBJ_STRONG: Fragments = {
+    "en": [
+        r"(?:end[- ]?)?users?|customers?|clients?|tenants?|subscribers?|passengers?|guests?|consumers?|patients?|citizens|students|"
+        r"members|employees|staff|colleagues|workers|agents|engineers|technicians|drivers|"
+        r"nurses|doctors|people|operators|cashiers|teams?|departments?|stores?|shops?|branches|"
+        r"hospitals?|warehouses?|factory|factories|plants|orders?|payments?|invoic\w*|billing|"
+        r"revenue|sales|turnover|income|money|transactions?|shipments?|deliveries|delivery|"
+        r"checkout|bookings?|reservations?|claims|policies|payroll|salaries|finance|operations|"
+        r"business|workforce|call cent(?:er|re)s?|webshop|web shop|e-?commerce|supply chain|"
+        r"logistics|manufacturing|work ?orders?|nobody|no ?one|everyone|everybody|"
+        r"eur|euros?|usd|dollars?|gbp",
+        r"~[$€£]~",
+    ],
+    "nl": [
+        r"~gebruiker\w*|~klant\w*|~medewerker\w*|werknemers|personeel|collega\w*|agenten|"
+        r"monteurs|patienten|burgers|studenten|leden|~afdeling\w*|callcenter|klantenservice|winkel\w*|filialen|~ziekenhui\w*|"
+        r"magazijn\w*|~bestelling\w*|~betaling\w*|~factur\w*|~omzet\w*|inkomsten|~verkoop\w*|"
+        r"transacties|zendingen|~levering\w*|boekingen|reserveringen|~salaris\w*|"
+        r"bedrijfsvoering|~bedrijfsproces\w*|processen|dienstverlening|webwinkel|~kassa\w*|"
+        r"niemand|iedereen|mensen",
+    ],
+    "de": [
+        r"~nutzer\w*|~anwender\w*|~kunde\w*|~mitarbeite\w*|personal|~kolleg\w*|"
+        r"beschaftigte\w*|~patient\w*|burger|~filial\w*|~geschaft\w*|~geschaeft\w*|lager\w*|"
+        r"~bestellung\w*|~auftrag\w*|~auftrage\w*|~zahlung\w*|~rechnung\w*|~abrechnung\w*|"
+        r"~umsatz\w*|einnahmen|~verkauf\w*|~transaktion\w*|~lieferung\w*|~buchung\w*|"
+        r"~gehalt\w*|betrieb|~betriebsablauf\w*|~geschaftsbetrieb|~prozess\w*|~webshop\w*|"
+        r"~onlineshop\w*|~kasse\w*|niemand|alle|menschen|leute",
+    ],
+    "fr": [
+        r"utilisateur\w*|client\w*|collaborateur\w*|employe\w*|salarie\w*|personnel|agents|"
+        r"techniciens|patients|magasin\w*|boutique\w*|agence\w*|entrepot\w*|usine\w*|"
+        r"commande\w*|paiement\w*|factur\w*|chiffre d'affaires|revenus?|ventes?|transactions?|"
+        r"livraison\w*|reservation\w*|paie|activite\w*|exploitation|equipes?|personne|"
+        r"tout le monde",
+    ],
+    "es": [
+        r"usuari\w*|client\w*|emplead\w*|trabajador\w*|personal|agentes|tecnicos|pacientes|"
+        r"tiendas?|sucursal\w*|hospital\w*|almacen\w*|fabrica\w*|pedidos?|ordenes|pagos?|"
+        r"cobros?|factura\w*|ingresos|ventas?|transacciones|envios|entregas|reservas|nomina\w*|"
+        r"negocio\w*|operacion\w*|equipos?|nadie|todo el mundo|todos",
+    ],
+}
+
+OBJ_WEAK: Fragments = {
+    "en": [
+        r"(?:web ?)?sites?|apps?|application\w*|platform\w*|portal\w*|system\w*|services?|"
+        r"environment|servers?|database|api|login|sso|cloud|network|intranet|erp|crm|"
+        r"licens\w*|integration\w*|screens?|pages?",
+    ],
+    "nl": [r"~applicatie\w*|~platform\w*|~portaal\w*|~systeem\w*|~omgeving\w*|~server\w*|website"],
+    "de": [
+        r"~anwendung\w*|~applikation\w*|~plattform\w*|~portal\w*|~system\w*|~umgebung\w*|"
+        r"~server\w*|~datenbank\w*|~dienst\w*|webseite|~seite",
+    ],
+    "fr": [
+        r"application\w*|plateforme\w*|portail\w*|systeme\w*|environnement|serveur\w*|"
+        r"base de donnees|site\w*|service\w*",
+    ],
+    "es": [
+        r"aplicacion\w*|plataforma\w*|portal\w*|sistema\w*|entorno|servidor\w*|"
+        r"base de datos|sitio\w*|web|servicio\w*",
+    ],
+}
+
+NONPROD: Fragments = {
+    "en": [
+        r"test(?:ing)?|staging|acceptance|uat|qa|dev|development|sandbox|local(?:ly|host)?|"
+        r"laptop|my (?:machine|computer|pc)|pre-?prod\w*",
+    ],
+    "nl": [r"~test\w*|~acceptatie\w*|~ontwikkel\w*|lokaal|lokale"],
+    "de": [r"~test\w*|~entwicklung\w*|~abnahme\w*|lokal\w*|staging"],
+    "fr": [r"recette|developpement|pre-?production|environnement de test|local\w*"],
+    "es": [r"pruebas?|desarrollo|preproduccion|entorno de (?:prueba|test)\w*|local\w*"],
+}
+
+# ---------------------------------------------------------------------------------------------
+# Sentence-level checks, run only when a sentence already carries a signal
+# ---------------------------------------------------------------------------------------------
+
+RISK_CONSEQ: Fragments = {
+    "en": [
+        r"at risk|in danger|jeopard\w*|endanger\w*|threat\w*|miss(?:es|ed|ing)?|lose|losing|"
+        r"lost|cancel\w*|postpone\w*|delay\w*|slip\w*|push(?:ed)? back|breach\w*|violat\w*|"
+        r"penalt\w*|fined|fines|obliged|obligat\w*|must|have to|unless|before|by (?:monday|"
+        r"tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|the end|end of|eod|next|"
+        r"\d\w*)|in time|on time|risk\w*|cannot go live|won't be able|blocks?|blocking|blocked|"
+        r"fail\w*|can ?not|can't|unable",
+    ],
+    "nl": [
+        r"in gevaar|~risico\w*|(?:missen|mislopen|verliezen|kwijt)|uitstel\w*|uitgesteld|"
+        r"~vertraag\w*|annuler\w*|afgeblazen|boete\w*|moeten|voor (?:maandag|dinsdag|woensdag|"
+        r"donderdag|vrijdag|zaterdag|zondag|morgen|het einde|eind)|uiterlijk|op tijd|"
+        r"niet (?:halen|gehaald|kunnen)|dreig\w*|~blokkeer\w*",
+    ],
+    "de": [
+        r"gefahrdet|gefaehrdet|gefahr|~risiko\w*|verpass\w*|verlieren|verschieb\w*|"
+        r"verschoben|abgesagt|absagen|~verzoger\w*|strafe\w*|mussen|muessen|bis (?:montag|"
+        r"dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|morgen|ende|zum)|rechtzeitig|"
+        r"nicht (?:halten|einhalten|schaffen)|droh\w*|blockier\w*",
+    ],
+    "fr": [
+        r"en danger|compromis\w*|~risque\w*|manquer|rater|perdre|report\w*|annul\w*|"
+        r"retard\w*|penalit\w*|devons|devrons|avant (?:lundi|mardi|mercredi|jeudi|vendredi|"
+        r"samedi|dimanche|demain|la fin|le)|a temps|menace\w*|bloqu\w*",
+    ],
+    "es": [
+        r"cumplir|incumpl\w*|no (?:\w+ )?(?:llegar|llegamos|llegaremos)|en riesgo|en peligro|~riesgo\w*|perder|perderemos|pospon\w*|aplaz\w*|cancel\w*|"
+        r"retras\w*|penaliza\w*|tenemos que|debemos|antes (?:del|de)|a tiempo|amenaza\w*|"
+        r"bloque\w*",
+    ],
+}
+
+DURATION: Fragments = {
+    "en": [
+        r"since|for (?:over |more than |almost |nearly |about |the (?:last|past) )?(?:\d+|an?|a few|"
+        r"several|many|two|three|four|five|six|hours|days)\s?(?:\w+ )?(?:hours?|days?|weeks?|"
+        r"h|hrs)|all (?:day|night|morning|weekend)|\d+\+? (?:hours|days)|hours|prolonged|"
+        r"extended|exceed\w*|sla",
+    ],
+    "nl": [r"sinds|al (?:\d+|twee|drie|vier|enkele|een paar|uren|dagen)|de hele (?:dag|ochtend)|uren"],
+    "de": [r"seit|stundenlang|tagelang|den ganzen (?:tag|morgen)|(?:\d+|mehrere) stunden"],
+    "fr": [r"depuis|pendant des heures|toute la (?:journee|matinee)|(?:\d+|plusieurs) heures"],
+    "es": [r"desde|hace (?:\d+|varias|dos|tres) horas|todo el dia|toda la manana|(?:\d+|varias) horas"],
+}
+
+# A sentence that says the problem is not in production, or is only a question.
+KILL: Fragments = {
+    "en": [
+        r"only (?:happens |occurs |in |on |for |with |affects |see |seen )*(?:\w+ ){0,3}?"
+        r"(?:test|staging|acceptance|dev|development|sandbox|local\w*|laptop|machine|uat|qa)",
+        r"(?:test|staging|acceptance|uat|dev|sandbox|qa)(?: environment| env| system| server)? only",
+        r"(?:this|the|my|our) (?:ticket|question|request|issue) is (?:just |only |merely )?about",
+        r"just (?:a |one )?(?:quick )?(?:question|note|remark)|only a question|cosmetic|"
+        r"just wanted to (?:know|ask|check)|for (?:your )?information only|nice to have|"
+        r"feature request",
+        r"production (?:is )?(?:fine|unaffected|working|works|running)|works? fine in production|"
+        r"unaffected",
+    ],
+    "nl": [
+        r"alleen (?:in|op|bij) (?:de |het |onze |ons |mijn )?(?:\w+ )?(?:test\w*|acceptatie\w*|"
+        r"ontwikkel\w*|lokaal\w*|sandbox|laptop)",
+        r"(?:alleen|slechts|gewoon) (?:een )?(?:korte )?vraag|cosmetisch",
+        r"productie (?:werkt|draait|loopt) (?:gewoon|prima|normaal|goed)",
+    ],
+    "de": [
+        r"nur (?:in|auf|im) (?:der |dem |unserer |unserem |meinem |meiner )?(?:\w+ )?"
+        r"(?:test\w*|entwicklung\w*|staging|abnahme\w*|lokal\w*|sandbox|laptop)",
+        r"nur (?:eine )?(?:kurze )?frage|kosmetisch",
+        r"produktion (?:lauft|laeuft|funktioniert) (?:normal|einwandfrei|problemlos|stabil)",
+    ],
+    "fr": [
+        r"(?:uniquement|seulement|que) (?:en|sur|dans) (?:l'|la |le |notre |mon |ma )?"
+        r"(?:environnement de )?(?:test|recette|developpement|local|sandbox|pre-?prod\w*)",
+        r"(?:juste|simplement|seulement) une (?:petite )?question|cosmetique",
+        r"la production (?:fonctionne|tourne) (?:normalement|bien)",
+    ],
+    "es": [
+        r"(?:solo|solamente|unicamente) (?:en|sobre) (?:el |la |nuestro |nuestra |mi )?"
+        r"(?:entorno de )?(?:pruebas?|test|desarrollo|local|sandbox|pre-?produc\w*)",
+        r"solo (?:una )?(?:pequena )?pregunta|cosmetico",
+        r"(?:la )?produccion funciona (?:bien|normalmente)",
+    ],
+}
+
+PAST: Fragments = {
+    "en": [r"last (?:year|month|quarter)|in the past|(?:a|one|two|three|several) (?:years?|months?) ago"],
+    "nl": [r"vorig(?:e)? (?:jaar|maand|kwartaal)|in het verleden|(?:een|twee|drie) (?:jaar|maanden) geleden"],
+    "de": [r"letztes jahr|letzten monat|in der vergangenheit|vor (?:einem|zwei|drei) (?:jahr|monat)\w*"],
+    "fr": [r"l'(?:an|annee) derniere?|le mois dernier|par le passe|il y a (?:un|deux|trois) (?:ans?|mois)"],
+    "es": [r"el ano pasado|el mes pasado|en el pasado|hace (?:un|dos|tres) (?:anos?|mes\w*)"],
+}
+
+HYPO: Fragments = {
+    "en": [r"what if|what would happen|in case|hypothetical\w*|suppose|imagine|theoretically"],
+    "nl": [r"wat als|stel dat|wat gebeurt er als|hypothetisch|theoretisch"],
+    "de": [r"was (?:ware|waere|passiert),? wenn|angenommen|hypothetisch|theoretisch"],
+    "fr": [r"et si|au cas ou|que se passe-t-il si|hypothetique\w*|supposons|theoriquement"],
+    "es": [r"y si|que pasa si|que pasaria si|en caso de que|supongamos|hipotetic\w*|teoricamente"],
+}
+
+# Sentences opening with a conditional and carrying a would/could: hypothetical, not an incident.
+COND_START = r"^\W*(?:if|si|falls|indien|mocht|stel)\b"
+COND_MODAL: Fragments = {
+    "en": [r"would|could|might"],
+    "nl": [r"zou|zouden"],
+    "de": [r"wurde|wuerde|wurden|konnte|koennte"],
+    "fr": [r"pourrait|pourraient|serait|seraient"],
+    "es": [r"podria|podrian|seria|serian"],
+}
+
+STOPWORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        ["the", "and", "is", "are", "our", "we", "not", "this", "to", "of", "it", "for", "have", "has", "with", "can", "on", "since", "that", "was", "be", "you", "your", "please", "been", "all", "they", "there", "what"]
+    ),
+    "nl": frozenset(
+        ["de", "het", "een", "en", "is", "zijn", "niet", "onze", "ons", "we", "wij", "van", "dat", "die", "voor", "met", "kunnen", "sinds", "geen", "ook", "er", "bij", "nog", "naar", "al", "maar", "dit", "jullie", "graag", "kan", "heeft"]
+    ),
+    "de": frozenset(
+        ["der", "die", "das", "und", "ist", "sind", "nicht", "unsere", "unser", "wir", "von", "mit", "fur", "seit", "kein", "keine", "auch", "ein", "eine", "den", "dem", "bitte", "auf", "zu", "es", "sie", "ich", "nur", "noch", "wird"]
+    ),
+    "fr": frozenset(
+        ["le", "la", "les", "et", "est", "sont", "pas", "notre", "nos", "nous", "des", "du", "un", "une", "pour", "avec", "depuis", "ne", "que", "qui", "dans", "sur", "ce", "cette", "il", "vous", "merci", "plus"]
+    ),
+    "es": frozenset(
+        ["el", "la", "los", "las", "y", "es", "son", "no", "nuestro", "nuestra", "nuestros", "nosotros", "del", "un", "una", "para", "con", "desde", "que", "por", "se", "esta", "este", "hay", "muy", "pero", "gracias"]
+    ),
+}

@@ -1,0 +1,154 @@
+"""The in-process worker: claims due deliveries, runs the pipeline, retries, dead-letters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app import metrics, store
+from app.db import transaction
+from app.errors import AppError
+from app.models import Delivery, utcnow
+from app.settings import Settings
+
+log = structlog.get_logger()
+
+Processor = Callable[[Delivery], Awaitable[str]]
+
+
+class PermanentError(AppError):
+    """Retrying cannot help (the ticket is gone, Zendesk refuses the data): dead at once."""
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, PermanentError):
+        return False
+    transient = getattr(error, "transient", None)
+    # Unknown failures (bugs, database hiccups) get the retry budget: nothing is dropped early.
+    return True if transient is None else bool(transient)
+
+
+def backoff_delay(attempt: int, *, base: float, cap: float) -> float:
+    """Exponential backoff with full jitter (AWS architecture blog's recommendation)."""
+    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        process: Processor,
+        settings: Settings,
+        on_idle: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.process = process
+        self.settings = settings
+        self.on_idle = on_idle
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self) & 0xFFFF:x}"
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def wake(self) -> None:
+        """Called after a delivery is accepted, so it is picked up without waiting a poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="escalator-worker")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        log.info("worker.started", worker=self.name)
+        while not self._stopping:
+            try:
+                handled = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # the loop must outlive a database outage
+                log.error("worker.loop_failed", error=str(e))
+                handled = 0
+            if handled == 0:
+                if self.on_idle is not None:
+                    await self.on_idle()
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_seconds)
+
+    async def run_once(self, *, now: datetime | None = None) -> int:
+        """Claim one batch and process it; returns how many deliveries were handled."""
+        async with transaction(self.sessions) as session:
+            batch = await store.claim_due(
+                session,
+                worker=self.name,
+                limit=self.settings.worker_concurrency,
+                lease_seconds=self.settings.worker_lease_seconds,
+                now=now or utcnow(),
+            )
+        if batch:
+            # The claim returns at most one delivery per ticket, so these can run side by side.
+            await asyncio.gather(*(self._handle(delivery) for delivery in batch))
+        return len(batch)
+
+    async def _handle(self, delivery: Delivery) -> None:
+        started = time.perf_counter()
+        with structlog.contextvars.bound_contextvars(
+            delivery_id=delivery.id, ticket_id=delivery.ticket_id, kind=delivery.kind
+        ):
+            try:
+                outcome = await self.process(delivery)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                await self._failed(delivery, e)
+            else:
+                async with transaction(self.sessions) as session:
+                    await store.finish_delivery(
+                        session, delivery.id, worker=self.name, outcome=outcome
+                    )
+                log.info("delivery.processed", outcome=outcome, attempt=delivery.attempts)
+            finally:
+                metrics.PROCESSING_SECONDS.observe(time.perf_counter() - started)
+
+    async def _failed(self, delivery: Delivery, error: Exception) -> None:
+        reason = getattr(error, "detail", None) or f"{type(error).__name__}: {error}"
+        retry_at: datetime | None = None
+        if is_transient(error) and delivery.attempts < self.settings.worker_max_attempts:
+            delay = backoff_delay(
+                delivery.attempts,
+                base=self.settings.worker_backoff_base_seconds,
+                cap=self.settings.worker_backoff_max_seconds,
+            )
+            retry_after = getattr(error, "retry_after", None)
+            if isinstance(retry_after, int | float):
+                delay = max(delay, float(retry_after))
+            retry_at = utcnow() + timedelta(seconds=delay)
+        async with transaction(self.sessions) as session:
+            await store.fail_delivery(
+                session, delivery.id, worker=self.name, error=str(reason), retry_at=retry_at
+            )
+        if retry_at is None:
+            metrics.DELIVERIES_DEAD.inc()
+            log.error("delivery.dead", error=str(reason), attempts=delivery.attempts)
+        else:
+            log.warning(
+                "delivery.retry", error=str(reason), attempts=delivery.attempts, retry_at=retry_at
+            )
