@@ -125,12 +125,16 @@ async def _play(settings: Settings) -> int:
             await zendesk.delete("/__sandbox/requests")
             await zendesk.put(f"/api/v2/tickets/{ticket_id}.json", json={"ticket": update})
 
-            async def settled(ticket_id: int = ticket_id) -> bool:
-                listing = await service.get("/admin/deliveries", params={"limit": 20})
+            async def settled() -> bool:
+                # The sandbox queues its webhooks before answering the API call, so "nothing
+                # pending there and nothing left in the inbox" means the update was handled.
+                sent = await zendesk.get("/__sandbox/webhook_deliveries")
+                if sent.json()["pending"]:
+                    return False
+                listing = await service.get("/admin/deliveries", params={"limit": 1})
                 counts = listing.json()["counts"]
                 return bool(counts["pending"] == 0 and counts["processing"] == 0)
 
-            await asyncio.sleep(0.2)  # the sandbox fires its webhooks just after the API reply
             await _until(settled)
             escalation = await service.get(f"/api/escalations/{ticket_id}")
             outcome = escalation.json()["outcome"] if escalation.status_code == 200 else "ignored"

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import signin
 from app.active_rules import ActiveRules
 from app.clients.zendesk import ZendeskClient
 from app.errors import Forbidden, Unauthorized
@@ -79,11 +80,33 @@ def _matches(token: str, candidates: frozenset[str] | set[str]) -> bool:
     return found
 
 
-def principal_of(request: Request, settings: Settings) -> Principal | None:
-    """Who is calling, from a Bearer token (admin, viewer or CSM tokens)."""
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def principal_of(
+    request: Request, settings: Settings, *, browser: bool = False
+) -> Principal | None:
+    """Who is calling: a Bearer token (admin, viewer or CSM tokens), else the session cookie or
+    the SSO proxy's header.
+
+    Browsers attach cookies and proxy headers to cross-site form posts too, so those only
+    authorise safe methods here; HTML forms, which check a CSRF token, pass `browser=True`.
+    """
     token = _bearer(request)
-    if token is None:
+    if token is not None:
+        return _token_principal(token, settings)
+    if not browser and request.method not in SAFE_METHODS:
         return None
+    claims = signin.read_session(settings, request.cookies.get(signin.SESSION_COOKIE))
+    if claims is not None:
+        return Principal(role=claims.role, name=claims.name)
+    proxied = signin.proxy_identity(settings, request.headers)
+    if proxied is not None:
+        return Principal(role=proxied[0], name=proxied[1])
+    return None
+
+
+def _token_principal(token: str, settings: Settings) -> Principal | None:
     admin = settings.secret("admin_token")
     if admin and _matches(token, {admin}):
         return Principal(role="admin", name="admin")

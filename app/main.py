@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -59,6 +60,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.rules = rules
     app.state.pipeline = pipeline
     app.state.worker = None
+    warming: asyncio.Task[None] | None = None
     if settings.worker_enabled:
 
         async def refresh_rules() -> None:
@@ -70,6 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         worker.start()
         app.state.worker = worker
+        warming = asyncio.create_task(pipeline.warm())
     log.info(
         "service.started",
         version=__version__,
@@ -80,6 +83,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        if warming is not None:
+            warming.cancel()
         if app.state.worker is not None:
             await app.state.worker.stop()
         await zendesk.aclose()

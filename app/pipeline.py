@@ -134,18 +134,29 @@ class Pipeline:
 
     async def _escalation_user_ids(self) -> tuple[set[int], bool]:
         """Zendesk user ids of the escalation addresses (CC events name users by id only), and
-        whether every address has a user. A user's id never changes, so found ids are kept; an
-        address without a user yet is looked up again next time (a CC creates the user)."""
-        for address in self.rules.config.escalation_addresses:
-            key = str(address).lower()
-            if key not in self._escalation_users:
-                user = await self.zendesk.find_user_by_email(key)
-                if user is not None:
-                    self._escalation_users[key] = user.id
-        complete = all(
-            str(a).lower() in self._escalation_users for a in self.rules.config.escalation_addresses
-        )
+        whether every address's id is known. Ids are learnt from reads and from `warm()`; a user's
+        id never changes, so they are kept for the process's life."""
+        addresses = [str(a).lower() for a in self.rules.config.escalation_addresses]
+        complete = all(a in self._escalation_users for a in addresses)
         return set(self._escalation_users.values()), complete
+
+    def _learn_users(self, snapshot: TicketSnapshot) -> None:
+        addresses = {str(a).lower() for a in self.rules.config.escalation_addresses}
+        for user in snapshot.users.values():
+            if user.email and user.email.lower() in addresses:
+                self._escalation_users[user.email.lower()] = user.id
+
+    async def warm(self) -> None:
+        """Look the escalation addresses' users up once at start, outside any delivery, so
+        the first CC change to someone else already costs no call."""
+        for address in self.rules.config.escalation_addresses:
+            try:
+                user = await self.zendesk.find_user_by_email(str(address).lower())
+            except Exception as e:  # Zendesk down at start: learnt from the first read instead
+                log.warning("pipeline.warm_failed", error=str(e))
+                return
+            if user is not None and user.email:
+                self._escalation_users[user.email.lower()] = user.id
 
     # -- evaluation -----------------------------------------------------------------------
 
@@ -157,6 +168,7 @@ class Pipeline:
         escalation: Escalation | None,
     ) -> str:
         snapshot = await self._read(event.ticket_id)
+        self._learn_users(snapshot)
         rules = self.rules.config
         comment, added = self._request_evidence(snapshot, event, request)
         if comment is None and added is None:

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     csm_api_tokens: str = ""
     session_secret: SecretStr | None = None
     auth_proxy_header: str | None = None
+    # Comma lists of emails or domains (`example.com`) the SSO proxy's header may name, per role.
+    auth_proxy_admins: str = ""
+    auth_proxy_viewers: str = ""
 
     rules_file: Path = Path("rules.example.yaml")
     log_level: str = "INFO"

@@ -36,7 +36,7 @@ MASK: Fragments = {
         r"(?:do|does|did)(?:n't| not) (?:know|understand|see|get) (?:why|how|what)",
         r"not only",
         r"sla[- ]?breach\w*",
-        r"n't you",
+        r"~'t you",
         r"not sure",
     ],
     "nl": [
@@ -588,7 +588,7 @@ RISK_OBJ: Fragments = {
 }
 
 NEG: Fragments = {
-    "en": [r"no|not|~n't|never|nothing|none|nobody|neither|nor|without|zero"],
+    "en": [r"no|not|~'t|never|nothing|none|nobody|neither|nor|without|zero"],
     "nl": [r"geen|niet|nooit|niets|niks|niemand|zonder"],
     "de": [r"kein\w*|nicht|nie|niemals|nichts|niemand|ohne"],
     "fr": [r"ne|n'~|pas|aucun\w*|jamais|rien|sans|ni"],
@@ -597,11 +597,12 @@ NEG: Fragments = {
 
 # Where a negation's scope ends. Dutch "en" and Spanish "y" are "in"/"there" in French, so they
 # are only scope ends when the comment is in that language (see detect.py).
-SCOPE_END_ANY = (
-    r"[,;:()!?\n]|\b(?:and|but|however|although|though|whereas|while|because|so|maar|echter|"
-    r"hoewel|terwijl|omdat|want|und|aber|jedoch|sondern|obwohl|wahrend|weil|denn|mais|"
-    r"cependant|pourtant|tandis|parce|car|et|pero|sino|aunque|mientras|porque)\b"
-)
+SCOPE_END: list[str] = [
+    r"~[,;:()!?]~",
+    r"and|but|however|although|though|whereas|while|because|so|maar|echter|hoewel|terwijl|omdat|"
+    r"want|und|aber|jedoch|sondern|obwohl|wahrend|weil|denn|mais|cependant|pourtant|tandis|"
+    r"parce|car|et|pero|sino|aunque|mientras|porque",
+]
 SCOPE_END_BY_LANGUAGE: dict[str, str] = {"nl": "en", "es": "y"}
 
 # ---------------------------------------------------------------------------------------------
