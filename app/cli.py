@@ -20,9 +20,11 @@ cli = typer.Typer(
 rules_cli = typer.Typer(no_args_is_help=True, help="Validate and try out rules files.")
 db_cli = typer.Typer(no_args_is_help=True, help="Database migrations.")
 deliveries_cli = typer.Typer(no_args_is_help=True, help="Inspect and replay the inbox.")
+zendesk_cli = typer.Typer(no_args_is_help=True, help="Set up Zendesk for Escalator.")
 cli.add_typer(rules_cli, name="rules")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(deliveries_cli, name="deliveries")
+cli.add_typer(zendesk_cli, name="zendesk")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -225,6 +227,32 @@ def deliveries_replay(delivery_id: Annotated[int, typer.Argument()]) -> None:
 
     code = asyncio.run(replay(load_settings(), delivery_id))
     raise typer.Exit(code)
+
+
+@zendesk_cli.command("provision")
+def zendesk_provision(
+    webhook_url: Annotated[
+        str | None, typer.Option(help="Where Zendesk reaches Escalator (default PUBLIC_URL).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
+    ] = False,
+    write_rules: Annotated[
+        Path | None, typer.Option(help="Write the custom field ids into this rules file.")
+    ] = None,
+) -> None:
+    """Create or update the ticket fields, views, webhook and trigger Escalator needs."""
+    try:
+        from app.provision import ProvisionError, provision
+    except ImportError:  # zenpy lives in the optional `provision` extra
+        fail("provisioning needs the provision extra: pip install 'escalator[provision]'")
+    try:
+        report = provision(
+            get_settings(), webhook_url=webhook_url, dry_run=dry_run, write_rules=write_rules
+        )
+    except ProvisionError as e:
+        fail(f"error: {e.detail}")
+    typer.echo("\n".join(report.lines()))
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app import __version__, db
+from app import __version__, db, web
 from app.active_rules import ActiveRules
 from app.clients.statuspage import StatuspageClient
 from app.clients.zendesk import ZendeskClient
@@ -130,4 +130,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(admin.router)
     app.include_router(escalations.router)
+    web.install(app)  # dashboard, admin pages, /api/stats, sign-in, static files
     return app

@@ -33,7 +33,7 @@ from app.db import transaction
 from app.events import TicketEvent, parse_event
 from app.models import Delivery, Escalation, utcnow
 from app.rules.config import RulesConfig
-from app.rules.context import Channel, Comment, EvaluationContext, Incident
+from app.rules.context import Channel, Comment, EvaluationContext, Incident, Ticket
 from app.rules.decision import Decision, Plan, TicketUpdate
 from app.rules.evaluate import evaluate, matched_escalation_address
 from app.rules.plan import plan as plan_writes
@@ -291,9 +291,6 @@ class Pipeline:
                 if update is not None:
                     escalation.manager_id = update.assignee_id
                     escalation.group_id = update.group_id
-                    escalation.account_team = [
-                        r.user_email or r.user_id for r in [*update.followers, *update.email_ccs]
-                    ]
                 hours = rules.cadence_hours.for_priority(_priority(ctx, rules))
                 escalation.next_update_due_at = now + timedelta(hours=hours)
             escalation.applied = {
@@ -338,10 +335,11 @@ class Pipeline:
             if update is None:
                 continue
             marker = plan.marker_tag if step == "update" else plan.reply_marker_tag
-            stamp = await self._write_once(
+            stamp, after = await self._write_once(
                 update, stamp=stamp, marker=marker, tags_before=tags_before
             )
-            await self._mark_applied(escalation_id, delivery.id, step, update)
+            team = _added_people(ctx.ticket, after, update) if step == "update" else None
+            await self._mark_applied(escalation_id, delivery.id, step, update, team=team)
 
     async def _write_once(
         self,
@@ -350,22 +348,24 @@ class Pipeline:
         stamp: str | None,
         marker: str | None,
         tags_before: set[str],
-    ) -> str | None:
-        """Send one safe_update; on 409 reload, and skip when the write had already landed.
-        Returns the ticket's new stamp for the next write."""
+    ) -> tuple[str | None, Ticket]:
+        """Send one safe_update; on 409 reload and, unless the ticket shows the write already
+        landed (a retry after a lost answer), send it again against the fresh stamp.
+        Returns the ticket's new stamp for the next write, and the ticket after the write."""
         for _ in range(MAX_CONFLICTS):
             try:
                 ticket = await self.zendesk.update_ticket(
                     update.ticket_id, update.payload(updated_stamp=stamp)
                 )
                 # Zendesk's own format: whole seconds, `Z`.
-                return (
+                new_stamp = (
                     ticket.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ") if ticket.updated_at else None
                 )
+                return new_stamp, ticket
             except ZendeskConflict:
                 fresh = await self._read(update.ticket_id)
                 if _landed(fresh, update, marker=marker, tags_before=tags_before):
-                    return fresh.updated_stamp
+                    return fresh.updated_stamp, fresh.ticket
                 stamp = fresh.updated_stamp
             except ZendeskUnprocessable as e:
                 raise PermanentError(f"Zendesk refused the update: {e.detail}") from e
@@ -376,12 +376,20 @@ class Pipeline:
         )
 
     async def _mark_applied(
-        self, escalation_id: int, delivery_id: int, step: str, update: TicketUpdate
+        self,
+        escalation_id: int,
+        delivery_id: int,
+        step: str,
+        update: TicketUpdate,
+        *,
+        team: list[int] | None = None,
     ) -> None:
         async with transaction(self.sessions) as session:
             escalation = await session.get(Escalation, escalation_id)
             assert escalation is not None
             escalation.applied = {**escalation.applied, step: True}
+            if team:
+                escalation.account_team = team
             await store.add_event(
                 session,
                 escalation,
@@ -392,6 +400,9 @@ class Pipeline:
                 group_id=update.group_id,
                 public=update.comment.public if update.comment else None,
                 fields={str(f.id): f.value for f in update.custom_fields},
+                account_team=[
+                    r.user_email or r.user_id for r in [*update.followers, *update.email_ccs]
+                ],
             )
 
     async def _resume(self, delivery: Delivery, escalation: Escalation) -> str:
@@ -399,17 +410,19 @@ class Pipeline:
         plan = Plan.model_validate(escalation.applied["plan"])
         snapshot = await self._read(escalation.ticket_id)
         tags_before = set(escalation.applied.get("tags_before", []))
+        stamp: str | None = snapshot.updated_stamp
         for step in ("update", "reply"):
             update: TicketUpdate | None = getattr(plan, step)
             if update is None or escalation.applied.get(step):
                 continue
             marker = plan.marker_tag if step == "update" else plan.reply_marker_tag
+            team: list[int] | None = None
             if not _landed(snapshot, update, marker=marker, tags_before=tags_before):
-                await self._write_once(
-                    update, stamp=snapshot.updated_stamp, marker=marker, tags_before=tags_before
+                stamp, after = await self._write_once(
+                    update, stamp=stamp, marker=marker, tags_before=tags_before
                 )
-                snapshot = await self._read(escalation.ticket_id) if step == "update" else snapshot
-            await self._mark_applied(escalation.id, delivery.id, step, update)
+                team = _added_people(snapshot.ticket, after, update) if step == "update" else None
+            await self._mark_applied(escalation.id, delivery.id, step, update, team=team)
         return escalation.outcome
 
 
@@ -450,6 +463,16 @@ def _landed(
         if item.type == "Comment" and (body == wanted or (ref and ref.group(0) in body)):
             return True
     return False
+
+
+def _added_people(before: Ticket, after: Ticket, update: TicketUpdate) -> list[int]:
+    """User ids the update put on the ticket as followers or CCs: Zendesk resolved the account
+    team's addresses for us, so no user lookup is spent on them."""
+    if update.followers:
+        return sorted(set(after.follower_ids) - set(before.follower_ids))
+    if update.email_ccs:
+        return sorted(set(after.email_cc_ids) - set(before.email_cc_ids))
+    return []
 
 
 def _describe(escalation: Escalation, ctx: EvaluationContext) -> None:

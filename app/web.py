@@ -49,7 +49,7 @@ def _fmt_time(value: datetime | None) -> str:
 def _fmt_minutes(value: float | None) -> str:
     if value is None:
         return "—"
-    minutes = int(round(value))
+    minutes = round(value)
     if minutes < 60:
         return f"{minutes} min"
     hours, rest = divmod(minutes, 60)
@@ -100,7 +100,9 @@ def page_principal(request: Request, settings: Settings) -> Principal | None:
 def require_page_viewer(request: Request, settings: SettingsDep) -> Principal:
     principal = page_principal(request, settings)
     if principal is None:
-        raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        raise SignInRequired(
+            request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        )
     if principal.role == "csm":
         raise PageError(403, "CSM tokens may only create escalations.")
     return principal

@@ -91,13 +91,17 @@ def _contexts() -> list[EvaluationContext]:
     ]
 
 
-def _rate(run: Callable[[], object], batch: int, iterations: int) -> float:
+def _rate(run: Callable[[], object], batch: int, iterations: int, repeats: int = 5) -> float:
+    """Best of `repeats` timed rounds (like timeit): other processes only ever slow a round."""
     run()  # warm caches (compiled lexicons) outside the timing
-    start = time.perf_counter()
-    for _ in range(iterations):
-        run()
-    elapsed = time.perf_counter() - start
-    return batch * iterations / elapsed
+    rounds = max(1, iterations // repeats)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(rounds):
+            run()
+        best = min(best, time.perf_counter() - start)
+    return batch * rounds / best
 
 
 def main() -> int:

@@ -89,7 +89,12 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TAGS = frozenset({"blockquote", "style", "script", "head", "title"})
 # Mail clients put the whole quoted thread *after* these markers: stop reading there.
 _QUOTE_CLASSES = ("gmail_quote", "yahoo_quoted", "moz-cite-prefix", "zd-quoted")
-_QUOTE_IDS = ("divrplyfwdmsg", "appendonsend", "outlookmessageheader", "mail-editor-reference-message-container")
+_QUOTE_IDS = (
+    "divrplyfwdmsg",
+    "appendonsend",
+    "outlookmessageheader",
+    "mail-editor-reference-message-container",
+)
 
 
 class _TextExtractor(HTMLParser):
@@ -198,6 +203,20 @@ _DISCLAIMER_RE = re.compile(
     r"archivos)|aviso (?:legal|de confidencialidad)",
     re.IGNORECASE | re.MULTILINE,
 )
+_DISCLAIMER_KEYWORDS = (
+    "confidential",
+    "intended",
+    "disclaimer",
+    "notice",
+    "bestemd",
+    "vertraulich",
+    "jointes",
+    "anexos",
+    "adjuntos",
+    "archivos",
+    "aviso",
+    "confidentialit",
+)
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$\n?", re.MULTILINE)
 
 
@@ -213,10 +232,14 @@ def clean_text(body: str, html_body: str | None = None) -> str:
     cut = _CUT_RE.search(text)
     if cut:
         text = text[: cut.start()]
-    disclaimer = _DISCLAIMER_RE.search(text)
-    if disclaimer:
-        text = text[: text.rfind("\n", 0, disclaimer.start()) + 1]
-    text = _QUOTED_LINE.sub("", text)
+    lowered = text.lower()
+    # The disclaimer regex has no literal prefix, so it only runs when a keyword is present.
+    if any(k in lowered for k in _DISCLAIMER_KEYWORDS):
+        disclaimer = _DISCLAIMER_RE.search(text)
+        if disclaimer:
+            text = text[: text.rfind("\n", 0, disclaimer.start()) + 1]
+    if ">" in text:
+        text = _QUOTED_LINE.sub("", text)
     lines = [line.strip() for line in text.split("\n")]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
@@ -316,21 +339,27 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 _COMPOUND_MIN_LEN = 6
 
 
+# Characters a short (1-2 character) lexicon prefix is padded with, so every lookup is one
+# dict access on exactly three characters.
+_PAD_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 '.,;:!?()-\"/€$£%&*+=_#@<>[]"
+
+
 class _Matcher:
     """Finds lexicon phrases fast on CPython.
 
     `re` tries every alternative at every position, so a union of ~1,500 lexicon alternatives
     ran ~600x slower than a plain search. Here each alternative is an anchored regex indexed by
-    its possible 1-3 character literal prefixes; only word starts (and the inside of long words,
-    for `~` compound parts) are looked up, so a word that starts no phrase costs three dict
-    misses. Semantics are those of one alternation: leftmost match, and at the same position
-    the earliest-listed kind wins; matches do not overlap.
+    the three characters it can start with; only token starts (and the inside of long words,
+    for `~` compound parts) are looked up, so a word that starts no phrase costs one dict miss.
+    Semantics are those of one alternation: leftmost match, and at the same position the
+    earliest-listed kind wins; matches do not overlap. Texts are scanned with two trailing
+    spaces (see `_tokens`) so the three-character key always exists.
     """
 
     def __init__(self, kinds: Sequence[tuple[str, Sequence[str]]]) -> None:
         self._alts: list[tuple[str, re.Pattern[str]]] = []
-        self._start: dict[str, list[int]] = {}
-        self._inner: dict[str, list[int]] = {}
+        start: dict[str, list[int]] = {}
+        inner: dict[str, list[int]] = {}
         for kind, fragments in kinds:
             for fragment in fragments:
                 for alt in _split_top(fragment):
@@ -338,60 +367,71 @@ class _Matcher:
                     trail = "" if alt.endswith("~") else r"(?!\w)"
                     index = len(self._alts)
                     self._alts.append((kind, re.compile(f"(?:{core}){trail}")))
-                    keys = _prefixes(core)
-                    if "" in keys:
-                        raise ValueError(f"lexicon alternative without a literal start: {alt!r}")
-                    for key in keys:
-                        self._start.setdefault(key, []).append(index)
+                    for key in self._keys(alt, core):
+                        start.setdefault(key, []).append(index)
                         if alt.startswith("~"):
-                            self._inner.setdefault(key, []).append(index)
+                            inner.setdefault(key, []).append(index)
+        self._start = {k: tuple(v) for k, v in start.items()}
+        self._inner = {k: tuple(v) for k, v in inner.items()}
 
-    def _candidates(self, table: dict[str, list[int]], text: str, pos: int) -> list[int]:
-        found: list[int] = []
-        for n in (3, 2, 1):
-            hit = table.get(text[pos : pos + n])
-            if hit:
-                found.extend(hit)
-        if len(found) > 1:
-            found.sort()
-        return found
-
-    def _match_at(
-        self, table: dict[str, list[int]], text: str, pos: int
-    ) -> tuple[str, int, int] | None:
-        for index in self._candidates(table, text, pos):
-            kind, pattern = self._alts[index]
-            m = pattern.match(text, pos)
-            if m:
-                return kind, pos, m.end()
-        return None
+    @staticmethod
+    def _keys(alt: str, core: str) -> set[str]:
+        keys: set[str] = set()
+        for prefix in _prefixes(core):
+            if not prefix:
+                raise ValueError(f"lexicon alternative without a literal start: {alt!r}")
+            pads = [""]
+            for _ in range(_PREFIX_LEN - len(prefix)):
+                pads = [p + c for p in pads for c in _PAD_ALPHABET]
+            keys.update(prefix + pad for pad in pads)
+        return keys
 
     def scan(self, text: str, tokens: Sequence[tuple[int, int]]) -> list[tuple[str, int, int]]:
         """(kind, start, end) of every non-overlapping match, in order."""
         found: list[tuple[str, int, int]] = []
         after = 0
+        alts = self._alts
+        start_index = self._start
+        inner_index = self._inner
         for start, end in tokens:
             if start < after:
                 continue
-            hit = self._match_at(self._start, text, start)
-            if hit is None and self._inner and end - start >= _COMPOUND_MIN_LEN:
-                for pos in range(start + 1, end - 2):
-                    hit = self._match_at(self._inner, text, pos)
-                    if hit is not None:
+            hit = False
+            for index in start_index.get(text[start : start + 3], ()):
+                kind, pattern = alts[index]
+                m = pattern.match(text, start)
+                if m:
+                    found.append((kind, start, m.end()))
+                    after = m.end()
+                    hit = True
+                    break
+            if hit or not inner_index or end - start < _COMPOUND_MIN_LEN:
+                continue
+            for pos in range(start + 1, end - 2):
+                for index in inner_index.get(text[pos : pos + 3], ()):
+                    kind, pattern = alts[index]
+                    m = pattern.match(text, pos)
+                    if m:
+                        found.append((kind, pos, m.end()))
+                        after = m.end()
+                        hit = True
                         break
-            if hit is not None:
-                found.append(hit)
-                after = hit[2]
+                if hit:
+                    break
         return found
 
     def search(self, text: str, tokens: Sequence[tuple[int, int]]) -> bool:
+        """Whether any phrase occurs."""
+        alts = self._alts
         for start, end in tokens:
-            if self._match_at(self._start, text, start) is not None:
-                return True
+            for index in self._start.get(text[start : start + 3], ()):
+                if alts[index][1].match(text, start):
+                    return True
             if self._inner and end - start >= _COMPOUND_MIN_LEN:
                 for pos in range(start + 1, end - 2):
-                    if self._match_at(self._inner, text, pos) is not None:
-                        return True
+                    for index in self._inner.get(text[pos : pos + 3], ()):
+                        if alts[index][1].match(text, pos):
+                            return True
         return False
 
 
@@ -442,9 +482,8 @@ class _Lexicon:
     objects: _Matcher
     risk_conseq: _Matcher
     duration: _Matcher
-    kill: _Matcher
-    past: _Matcher
-    hypo: _Matcher
+    # kill / past / hypo in one pass: each sentence with a signal needs all three answers.
+    scope_checks: _Matcher
     cond_modal: _Matcher
     languages: tuple[str, ...]
 
@@ -454,7 +493,9 @@ def _lexicon(languages: tuple[str, ...]) -> _Lexicon:
     langs = tuple(lang for lang in LANGUAGES if lang in languages) or LANGUAGES
     signal_kinds = [(kind, _pick(table, langs)) for kind, table in _SIGNAL_KINDS]
     signal_kinds.append(("scope", lx.SCOPE_END))
-    lang_scope = [lx.SCOPE_END_BY_LANGUAGE[lang] for lang in langs if lang in lx.SCOPE_END_BY_LANGUAGE]
+    lang_scope = [
+        lx.SCOPE_END_BY_LANGUAGE[lang] for lang in langs if lang in lx.SCOPE_END_BY_LANGUAGE
+    ]
     if lang_scope:
         signal_kinds.append(("scopelang", lang_scope))
     return _Lexicon(
@@ -462,9 +503,13 @@ def _lexicon(languages: tuple[str, ...]) -> _Lexicon:
         objects=_Matcher([(kind, _pick(table, langs)) for kind, table in _OBJECT_KINDS]),
         risk_conseq=_single(lx.RISK_CONSEQ, langs),
         duration=_single(lx.DURATION, langs),
-        kill=_single(lx.KILL, langs),
-        past=_single(lx.PAST, langs),
-        hypo=_single(lx.HYPO, langs),
+        scope_checks=_Matcher(
+            [
+                ("kill", _pick(lx.KILL, langs)),
+                ("past", _pick(lx.PAST, langs)),
+                ("hypo", _pick(lx.HYPO, langs)),
+            ]
+        ),
         cond_modal=_single(lx.COND_MODAL, langs),
         languages=langs,
     )
@@ -499,48 +544,60 @@ _NO_EXTRAS = _Extras(terms=(), negations=None)
 # Sentences and language
 # =============================================================================================
 
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])[\"')\]]*[ \t]+(?=[^\s])|\s*\n\s*")
+_SENTENCE_END = re.compile(r"[.!?…][\"')\]]*[ \t]+")
 _ABBREVIATION_END = re.compile(
     r"(?:\b(?:ca|e\.g|i\.e|z\.b|bzw|etc|approx|nr|no|vs|mr|mrs|ms|dr|st|inkl|incl|usw|ggf|"
     r"evtl|d\.h|u\.a|p\.ej|aprox|env|cf|vgl|bijv|o\.a|m\.b\.t)\.|\b\w\.|\d\.)$",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z]+")
+_STOPWORD_LANGUAGES: dict[str, tuple[str, ...]] = {}
+for _lang, _words in lx.STOPWORDS.items():
+    for _word in _words:
+        _STOPWORD_LANGUAGES[_word] = (*_STOPWORD_LANGUAGES.get(_word, ()), _lang)
 
 
 def _sentences(text: str) -> list[str]:
-    """Sentences in order; abbreviations ("ca.", "z.B.") and ordinals do not end one."""
+    """Sentences in order; a line break always ends one, abbreviations ("ca.", "z.B.") and
+    ordinals ("3. Juni") do not."""
     out: list[str] = []
-    for piece in _SENTENCE_SPLIT.split(text):
-        piece = piece.strip()
-        if not piece:
-            continue
-        if out and _ABBREVIATION_END.search(out[-1]) and not out[-1].endswith("\n"):
-            out[-1] = f"{out[-1]} {piece}"
-        else:
+    for line in text.split("\n"):
+        start = 0
+        for m in _SENTENCE_END.finditer(line):
+            if m.group()[0] == "." and _ABBREVIATION_END.search(
+                line, max(0, m.start() - 8), m.start() + 1
+            ):
+                continue
+            piece = line[start : m.start() + 1].strip()
+            if piece:
+                out.append(piece)
+            start = m.end()
+        piece = line[start:].strip()
+        if piece:
             out.append(piece)
     return out
 
 
-def _detect_language(folded: str, languages: Sequence[str]) -> str | None:
-    scores = dict.fromkeys(languages, 0)
-    if not scores:
+def _detect_language(text: str, folded: str, languages: Sequence[str]) -> str | None:
+    """The language with the most stopwords (ties: diacritics, then the first configured)."""
+    if not languages or not folded.strip():
         return None
-    for word in _WORD.findall(folded, 0, 3000):
-        for lang in scores:
-            if word in lx.STOPWORDS[lang]:
+    scores = dict.fromkeys(languages, 0.0)
+    head = text[:1000].lower()
+    for lang, letters in lx.DIACRITICS.items():
+        if lang in scores:
+            scores[lang] += 0.5 * sum(head.count(ch) for ch in letters)
+    for word in _WORD.findall(folded, 0, 1000):
+        for lang in _STOPWORD_LANGUAGES.get(word, ()):
+            if lang in scores:
                 scores[lang] += 1
-    best = max(scores, key=lambda lang: scores[lang])
-    return best if scores[best] else (languages[0] if folded.strip() else None)
+    best = max(scores, key=scores.__getitem__)
+    return best if scores[best] else languages[0]
 
 
 # =============================================================================================
 # detect_impact
 # =============================================================================================
-
-_SIGNAL_FLAGS = frozenset(
-    {"risk_strong", "security", "loss_risk", "loss", "recur_strong", "major", "outage", "effect", "recur", "risk_obj"}
-)
 
 
 @dataclass
@@ -565,6 +622,7 @@ def _analyse(
     """One sentence's signals after negation, scope and hypothetical checks; None if none."""
     if extras.negations is not None and extras.negations.search(folded):
         return None
+    folded += "  "  # the matchers look three characters ahead
     tokens = _tokens(folded)
     kinds: set[str] = set()
     neg_spans: list[tuple[int, int]] = []
@@ -618,8 +676,7 @@ def _analyse(
     effect = "effect" in kinds
     s.effect = outage or effect
     s.risk = "risk_strong" in kinds or (
-        "risk_obj" in kinds
-        and ("condition" in kinds or lex.risk_conseq.search(folded, tokens))
+        "risk_obj" in kinds and ("condition" in kinds or lex.risk_conseq.search(folded, tokens))
     )
 
     objects: set[str] = set()
@@ -640,7 +697,8 @@ def _analyse(
 
     # Scope checks, only now that the sentence carries something.
     if s.incident or s.loss or s.security or s.recur_strong or s.major or s.loss_risk:
-        if lex.kill.search(folded, tokens):
+        checks = {kind for kind, _, _ in lex.scope_checks.scan(folded, tokens)}
+        if "kill" in checks:
             s.incident = s.outage = s.effect = s.loss = s.recur_strong = s.major = False
             s.loss_risk = False
         elif "nonprod" in objects and not has_prod:
@@ -648,10 +706,10 @@ def _analyse(
         if (
             (s.incident or s.recur_strong)
             and not (s.recur or s.recur_strong)
-            and lex.past.search(folded, tokens)
+            and "past" in checks
         ):
             s.incident = s.outage = s.effect = False
-        if lex.hypo.search(folded, tokens) or (
+        if "hypo" in checks or (
             _COND_START.match(folded) and lex.cond_modal.search(folded, tokens)
         ):
             s.incident = s.outage = s.effect = s.loss = s.security = s.recur_strong = False
@@ -686,7 +744,7 @@ def detect_impact(text: str, *, settings: ImpactSettings | None = None) -> Impac
             tuple(settings.extra_negations),
         )
     folded_text = fold(text)
-    language = _detect_language(folded_text, lex.languages)
+    language = _detect_language(text, folded_text, lex.languages)
 
     analysed: list[_Sentence] = []
     for sentence in _sentences(text):

@@ -554,7 +554,9 @@ CONDITION: Fragments = {
     "nl": [r"niet (?:op tijd |tijdig )?(?:opgelost|klaar|gefixt|verholpen|gerepareerd)"],
     "de": [r"nicht (?:rechtzeitig )?(?:behoben|gelost|geloest|fertig|repariert)"],
     "fr": [r"(?:n'est |ne sont )?pas (?:\w+ )?(?:resolu|corrige|regle|pret|repare)\w*"],
-    "es": [r"no (?:se )?(?:\w+ )?(?:resuelve|soluciona|corrige|arregla|resuelto|listo|soluciona)\w*"],
+    "es": [
+        r"no (?:se )?(?:\w+ )?(?:resuelve|soluciona|corrige|arregla|resuelto|listo|soluciona)\w*"
+    ],
 }
 
 RISK_OBJ: Fragments = {
@@ -737,10 +739,14 @@ DURATION: Fragments = {
         r"h|hrs)|all (?:day|night|morning|weekend)|\d+\+? (?:hours|days)|hours|prolonged|"
         r"extended|exceed\w*|sla",
     ],
-    "nl": [r"sinds|al (?:\d+|twee|drie|vier|enkele|een paar|uren|dagen)|de hele (?:dag|ochtend)|uren"],
+    "nl": [
+        r"sinds|al (?:\d+|twee|drie|vier|enkele|een paar|uren|dagen)|de hele (?:dag|ochtend)|uren"
+    ],
     "de": [r"seit|stundenlang|tagelang|den ganzen (?:tag|morgen)|(?:\d+|mehrere) stunden"],
     "fr": [r"depuis|pendant des heures|toute la (?:journee|matinee)|(?:\d+|plusieurs) heures"],
-    "es": [r"desde|hace (?:\d+|varias|dos|tres) horas|todo el dia|toda la manana|(?:\d+|varias) horas"],
+    "es": [
+        r"desde|hace (?:\d+|varias|dos|tres) horas|todo el dia|toda la manana|(?:\d+|varias) horas"
+    ],
 }
 
 # A sentence that says the problem is not in production, or is only a question.
@@ -783,10 +789,18 @@ KILL: Fragments = {
 }
 
 PAST: Fragments = {
-    "en": [r"last (?:year|month|quarter)|in the past|(?:a|one|two|three|several) (?:years?|months?) ago"],
-    "nl": [r"vorig(?:e)? (?:jaar|maand|kwartaal)|in het verleden|(?:een|twee|drie) (?:jaar|maanden) geleden"],
-    "de": [r"letztes jahr|letzten monat|in der vergangenheit|vor (?:einem|zwei|drei) (?:jahr|monat)\w*"],
-    "fr": [r"l'(?:an|annee) derniere?|le mois dernier|par le passe|il y a (?:un|deux|trois) (?:ans?|mois)"],
+    "en": [
+        r"last (?:year|month|quarter)|in the past|(?:a|one|two|three|several) (?:years?|months?) ago"
+    ],
+    "nl": [
+        r"vorig(?:e)? (?:jaar|maand|kwartaal)|in het verleden|(?:een|twee|drie) (?:jaar|maanden) geleden"
+    ],
+    "de": [
+        r"letztes jahr|letzten monat|in der vergangenheit|vor (?:einem|zwei|drei) (?:jahr|monat)\w*"
+    ],
+    "fr": [
+        r"l'(?:an|annee) derniere?|le mois dernier|par le passe|il y a (?:un|deux|trois) (?:ans?|mois)"
+    ],
     "es": [r"el ano pasado|el mes pasado|en el pasado|hace (?:un|dos|tres) (?:anos?|mes\w*)"],
 }
 
@@ -810,18 +824,29 @@ COND_MODAL: Fragments = {
 
 STOPWORDS: dict[str, frozenset[str]] = {
     "en": frozenset(
-        ["the", "and", "is", "are", "our", "we", "not", "this", "to", "of", "it", "for", "have", "has", "with", "can", "on", "since", "that", "was", "be", "you", "your", "please", "been", "all", "they", "there", "what"]
+        "the and is are our we not this to of it for have has with can on since that was be "
+        "you your please been all they there what were will would could from at by an which "
+        "any cannot does don't after".split()
     ),
     "nl": frozenset(
-        ["de", "het", "een", "en", "is", "zijn", "niet", "onze", "ons", "we", "wij", "van", "dat", "die", "voor", "met", "kunnen", "sinds", "geen", "ook", "er", "bij", "nog", "naar", "al", "maar", "dit", "jullie", "graag", "kan", "heeft"]
+        "de het een en is zijn niet onze ons we wij van dat die voor met kunnen sinds geen ook "
+        "er bij nog naar al maar dit jullie graag kan heeft hebben wordt worden werd deze "
+        "door uit om te zo wel wat waarom ik".split()
     ),
     "de": frozenset(
-        ["der", "die", "das", "und", "ist", "sind", "nicht", "unsere", "unser", "wir", "von", "mit", "fur", "seit", "kein", "keine", "auch", "ein", "eine", "den", "dem", "bitte", "auf", "zu", "es", "sie", "ich", "nur", "noch", "wird"]
+        "der die das und ist sind nicht unsere unser wir von mit fur seit kein keine auch ein "
+        "eine einen einem den dem bitte auf zu es sie ich nur noch wird wurde wurden werden "
+        "durch bei aus nach wie als haben hat konnen kann uns ihr oder".split()
     ),
     "fr": frozenset(
-        ["le", "la", "les", "et", "est", "sont", "pas", "notre", "nos", "nous", "des", "du", "un", "une", "pour", "avec", "depuis", "ne", "que", "qui", "dans", "sur", "ce", "cette", "il", "vous", "merci", "plus"]
+        "le la les et est sont pas notre nos nous des du un une pour avec depuis ne que qui "
+        "dans sur ce cette il vous merci plus ont ete tous toutes au aux mais par ou".split()
     ),
     "es": frozenset(
-        ["el", "la", "los", "las", "y", "es", "son", "no", "nuestro", "nuestra", "nuestros", "nosotros", "del", "un", "una", "para", "con", "desde", "que", "por", "se", "esta", "este", "hay", "muy", "pero", "gracias"]
+        "el la los las y es son no nuestro nuestra nuestros nosotros del un una para con desde "
+        "que por se esta este hay muy pero gracias han ha al sus su como tras todos".split()
     ),
 }
+
+# Letters only one of the languages uses: a tie-breaker when stopwords are few.
+DIACRITICS: dict[str, str] = {"de": "äöüß", "fr": "éèêàçùûôœ", "es": "ñ¿¡áíóú", "nl": "ĳ"}

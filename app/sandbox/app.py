@@ -175,7 +175,7 @@ async def _guard(
     if is_update and not state.updates.take(now, window, config.updates_per_minute):
         retry = state.updates.reset_in(now, window)
         return JSONResponse(RATE_LIMITED, status_code=429, headers={"Retry-After": str(retry)})
-    fault = state.take_fault(request.method, path)
+    fault = state.take_fault(request.method, path, request.headers.get("user-agent", ""))
     if fault is not None:
         if fault.delay_ms:
             await asyncio.sleep(fault.delay_ms / 1000)

@@ -34,9 +34,16 @@ class Fault:
     status: int | None = None
     retry_after: int | None = None
     delay_ms: int = 0
+    # Only requests whose User-Agent matches, so a test's own calls can pass a fault meant for
+    # the service.
+    user_agent: re.Pattern[str] | None = None
 
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and bool(self.path.search(path))
+    def matches(self, method: str, path: str, user_agent: str = "") -> bool:
+        return (
+            (self.method is None or self.method == method)
+            and bool(self.path.search(path))
+            and (self.user_agent is None or bool(self.user_agent.search(user_agent)))
+        )
 
     def to_json(self) -> JSON:
         return {
@@ -46,6 +53,7 @@ class Fault:
             "count": self.count,
             "retry_after": self.retry_after,
             "delay_ms": self.delay_ms,
+            "user_agent": self.user_agent.pattern if self.user_agent else None,
         }
 
 
@@ -192,13 +200,14 @@ class SandboxState:
             status=int(status) if status is not None else None,
             retry_after=int(data["retry_after"]) if data.get("retry_after") is not None else None,
             delay_ms=int(data.get("delay_ms") or 0),
+            user_agent=re.compile(str(data["user_agent"])) if data.get("user_agent") else None,
         )
         self.faults.append(fault)
         return fault
 
-    def take_fault(self, method: str, path: str) -> Fault | None:
+    def take_fault(self, method: str, path: str, user_agent: str = "") -> Fault | None:
         for fault in self.faults:
-            if fault.count > 0 and fault.matches(method, path):
+            if fault.count > 0 and fault.matches(method, path, user_agent):
                 fault.count -= 1
                 if fault.count <= 0:
                     self.faults.remove(fault)

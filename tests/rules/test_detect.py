@@ -1,0 +1,382 @@
+"""Business-impact detection and comment cleaning (app/rules/detect.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.rules.decision import Category
+from app.rules.detect import LANGUAGES, ImpactSettings, clean_text, detect_impact
+
+# --- categories, per language -------------------------------------------------------------
+
+CATEGORY_CASES: list[tuple[str, Category, str]] = [
+    # en
+    ("en", "prolonged_outage", "Our webshop has been down since 6am and customers cannot pay."),
+    ("en", "major_problem", "Since the upgrade our 300 agents are idle half the day and you "
+     "have not found the root cause after two weeks."),
+    ("en", "recurring_incidents", "This is the third outage this week; each time our stores "
+     "cannot process sales for an hour."),
+    ("en", "security_breach", "Users from another tenant can open our admin pages without "
+     "logging in."),
+    ("en", "data_loss", "The nightly sync deleted 4,500 patient appointments from the database."),
+    ("en", "business_risk", "Our go-live is next Monday and if this is not fixed by Friday we "
+     "have to cancel the launch."),
+    # nl
+    ("nl", "prolonged_outage", "Onze webshop ligt er al sinds vannacht uit, klanten kunnen "
+     "niets bestellen."),
+    ("nl", "major_problem", "De medewerkers kunnen nauwelijks werken en de oorzaak is na twee "
+     "weken nog steeds onbekend."),
+    ("nl", "recurring_incidents", "Voor de derde keer deze maand valt de koppeling uit, "
+     "waardoor facturen niet verstuurd worden."),
+    ("nl", "security_breach", "Er is een datalek: klanten zien de facturen van andere klanten."),
+    ("nl", "data_loss", "Na de update zijn 2.000 orderregels verdwenen uit de database."),
+    ("nl", "business_risk", "Als dit niet voor vrijdag is opgelost, missen we de livegang."),
+    # de
+    ("de", "prolonged_outage", "Seit heute Morgen ist unser Kundenportal nicht erreichbar, "
+     "kein Kunde kann bestellen."),
+    ("de", "major_problem", "Unsere Mitarbeiter können kaum arbeiten und die Ursache ist nach "
+     "zwei Wochen immer noch unklar."),
+    ("de", "recurring_incidents", "Schon wieder ist der Druckdienst abgestürzt, zum vierten Mal "
+     "diese Woche; die Lagerarbeiter können keine Lieferscheine drucken."),
+    ("de", "security_breach", "Wir haben eine Sicherheitslücke entdeckt: Fremde können ohne "
+     "Anmeldung Rechnungen herunterladen."),
+    ("de", "data_loss", "Kundendaten wurden durch einen Fehler gelöscht."),
+    ("de", "business_risk", "Unser Go-Live am Montag ist gefährdet, bei Verzug droht eine "
+     "Vertragsstrafe."),
+    # fr
+    ("fr", "prolonged_outage", "Depuis ce matin notre site est en panne, nos clients ne "
+     "peuvent plus passer de commandes."),
+    ("fr", "major_problem", "Nos collaborateurs sont bloqués toute la journée et la cause est "
+     "toujours inconnue."),
+    ("fr", "recurring_incidents", "C'est la troisième panne cette semaine, nos agences ne "
+     "peuvent pas encaisser les paiements."),
+    ("fr", "security_breach", "Nous avons découvert une faille de sécurité : des utilisateurs "
+     "d'un autre client voient nos données."),
+    ("fr", "data_loss", "Après la migration, des milliers de dossiers clients ont été supprimés."),
+    ("fr", "business_risk", "Si ce n'est pas résolu avant vendredi, notre mise en production "
+     "sera reportée."),
+    # es
+    ("es", "prolonged_outage", "Desde anoche la tienda online está caída y los clientes no "
+     "pueden pagar."),
+    ("es", "major_problem", "Nuestros agentes no pueden atender llamadas y todavía no saben la "
+     "causa; es un problema grave."),
+    ("es", "recurring_incidents", "Es la tercera caída esta semana y nuestros empleados no "
+     "pueden fichar."),
+    ("es", "security_breach", "Hemos detectado un acceso no autorizado: se filtraron las "
+     "credenciales de administrador."),
+    ("es", "data_loss", "Tras la actualización se borraron 800 pedidos de la base de datos."),
+    ("es", "business_risk", "Si no se soluciona antes del lunes, perderemos la fecha de "
+     "lanzamiento acordada en el contrato."),
+]
+
+
+@pytest.mark.parametrize(("language", "category", "text"), CATEGORY_CASES)
+def test_category_per_language(language: str, category: Category, text: str) -> None:
+    impact = detect_impact(text)
+    assert impact.present
+    assert impact.categories[0] == category
+    assert impact.language == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sécurité: une faille de sécurité permet un accès non autorisé.",
+        "Securite: une faille de securite permet un acces non autorise.",
+        "Wir haben eine Sicherheitslücke im Portal.",
+        "Wir haben eine Sicherheitsluecke im Portal.",
+    ],
+)
+def test_accents_are_optional(text: str) -> None:
+    assert detect_impact(text).categories[:1] == ["security_breach"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Die Produktionsumgebung ist ausgefallen.", "prolonged_outage"),
+        ("Wir haben einen Datenverlust von 3.000 Datensätzen.", "data_loss"),
+        ("Der Umsatzausfall liegt bei 15.000 EUR pro Stunde.", "major_problem"),
+        ("Onze productieomgeving is onbereikbaar.", "prolonged_outage"),
+        ("Er is sprake van gegevensverlies bij klantdossiers.", "data_loss"),
+    ],
+)
+def test_compounds(text: str, category: Category) -> None:
+    impact = detect_impact(text)
+    assert impact.present
+    assert category in impact.categories
+
+
+# --- not impact ---------------------------------------------------------------------------
+
+NEGATIONS = [
+    ("en", "There is no production impact, this only happens on my laptop."),
+    ("en", "No data was lost and nothing is down, it is just an annoying warning."),
+    ("en", "This is only happening in our staging environment, production is fine."),
+    ("en", "Production isn't affected, we only see it in UAT."),
+    ("en", "Our customers are not affected; this is a cosmetic issue."),
+    ("en", "Not urgent, the test environment only shows a warning."),
+    ("nl", "Het probleem zit alleen in onze testomgeving, geen impact op productie."),
+    ("nl", "Er zijn geen gegevens verloren gegaan en productie draait gewoon."),
+    ("nl", "Er is geen sprake van dataverlies, alleen een vertraging in de rapportage."),
+    ("de", "Das Problem tritt nur in unserer Testumgebung auf, die Produktion ist nicht betroffen."),
+    ("de", "Es gibt keinen Datenverlust und nichts ist ausgefallen."),
+    ("de", "Kein Kunde ist betroffen."),
+    ("fr", "Cela se produit uniquement sur l'environnement de recette, pas d'impact en production."),
+    ("fr", "Aucune donnée n'a été perdue et rien n'est en panne."),
+    ("fr", "La production n'est pas affectée."),
+    ("es", "Solo ocurre en el entorno de pruebas, no hay impacto en producción."),
+    ("es", "No hay pérdida de datos, es solo un aviso en pantalla."),
+    ("es", "Ningún cliente se ha visto afectado."),
+]
+
+ASKING_ONLY = [
+    ("en", "Please escalate, this is extremely urgent!!!"),
+    ("en", "Any update? Why is this taking so long? I want a manager."),
+    ("en", "Can someone look at this ticket, it has been open for a week."),
+    ("nl", "Kunnen jullie dit escaleren? Waarom duurt dit zo lang?"),
+    ("nl", "Graag een update, ik wil een manager spreken."),
+    ("de", "Bitte eskalieren Sie das, warum dauert das so lange?"),
+    ("de", "Ich möchte einen Vorgesetzten sprechen. Gibt es ein Update?"),
+    ("fr", "Pouvez-vous escalader ce ticket ? Pourquoi est-ce si long ?"),
+    ("fr", "Je voudrais parler à un responsable, merci de me donner des nouvelles."),
+    ("es", "¿Pueden escalar esto? ¿Por qué tarda tanto?"),
+    ("es", "Quiero hablar con un responsable, ¿hay alguna novedad?"),
+]
+
+TRIVIAL = [
+    ("en", "What if the colour of the button changes after the upgrade?"),
+    ("en", "There was an outage last year, but this ticket is just about the logo."),
+    ("en", "I am really frustrated and disappointed with your support."),
+    ("en", "Hi, NullPointerException in the REST handler at line 42. Could you check?"),
+    ("de", "Es handelt sich nur um eine kosmetische Frage, keine Eile."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), NEGATIONS)
+def test_negated_impact_is_not_impact(language: str, text: str) -> None:
+    impact = detect_impact(text)
+    assert not impact.present, impact.evidence
+    assert impact.language == language
+
+
+@pytest.mark.parametrize(("language", "text"), ASKING_ONLY)
+def test_asking_only_is_not_impact(language: str, text: str) -> None:
+    assert not detect_impact(text).present
+
+
+@pytest.mark.parametrize(("language", "text"), TRIVIAL)
+def test_emotion_and_trivia_are_not_impact(language: str, text: str) -> None:
+    assert not detect_impact(text).present
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The negation covers its own clause only.
+        "There is no data loss, but customers cannot place orders.",
+        "Geen datalek, maar klanten kunnen niet bestellen.",
+        "Kein Datenverlust, aber unsere Kunden können nicht bestellen.",
+        "Pas de perte de données, mais nos clients ne peuvent pas commander.",
+        "No hay pérdida de datos, pero los clientes no pueden pagar.",
+    ],
+)
+def test_negation_is_scoped_to_its_clause(text: str) -> None:
+    impact = detect_impact(text)
+    assert impact.present
+    assert "data_loss" not in impact.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our customers cannot log in.",  # "cannot" is the effect, not a negation
+        "Die Mitarbeiter können nicht arbeiten.",
+        "Les utilisateurs ne peuvent pas se connecter.",
+        "Los usuarios no pueden acceder.",
+        "De gebruikers kunnen niet inloggen.",
+    ],
+)
+def test_inability_is_an_effect_not_a_negation(text: str) -> None:
+    assert detect_impact(text).production
+
+
+# --- flags, evidence, language --------------------------------------------------------------
+
+
+def test_evidence_is_the_original_sentences_that_carry_impact() -> None:
+    text = (
+        "Hello team. Please escalate this ticket.\n"
+        "Our production app has been down since 06:00 CET. "
+        "Every hour costs us roughly EUR 20k in delayed billing. Thanks!"
+    )
+    impact = detect_impact(text)
+    assert impact.evidence == [
+        "Our production app has been down since 06:00 CET.",
+        "Every hour costs us roughly EUR 20k in delayed billing.",
+    ]
+
+
+def test_evidence_keeps_abbreviations_inside_a_sentence() -> None:
+    impact = detect_impact("Alle Nutzer sind betroffen, der Umsatzausfall liegt bei ca. 15.000 EUR.")
+    assert impact.evidence == ["Alle Nutzer sind betroffen, der Umsatzausfall liegt bei ca. 15.000 EUR."]
+
+
+@pytest.mark.parametrize(
+    ("text", "production", "business_risk"),
+    [
+        ("Production is down and no customer can order.", True, False),
+        ("Our go-live next week is at risk if this is not fixed; we face contract penalties.", False, True),
+        ("We risk losing all customer data if the migration fails again.", False, True),
+        ("Checkout fails for all users, and the launch on Monday will be cancelled.", True, True),
+    ],
+)
+def test_production_and_business_risk_flags(text: str, production: bool, business_risk: bool) -> None:
+    impact = detect_impact(text)
+    assert impact.present
+    assert (impact.production, impact.business_risk) == (production, business_risk)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Please can you tell us what is going on with this ticket", "en"),
+        ("Kunnen jullie ons laten weten wat er met dit ticket aan de hand is", "nl"),
+        ("Können Sie uns bitte sagen, was mit dem Ticket los ist", "de"),
+        ("Pouvez-vous nous dire ce qui se passe avec ce ticket", "fr"),
+        ("Pueden decirnos qué pasa con este ticket, por favor", "es"),
+    ],
+)
+def test_language_detection(text: str, language: str) -> None:
+    assert detect_impact(text).language == language
+
+
+def test_empty_text() -> None:
+    assert detect_impact("   ") == detect_impact("")
+    assert not detect_impact("").present
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+def test_extra_terms_add_a_category() -> None:
+    settings = ImpactSettings(extra_terms={"major_problem": ["Flux capacitor meltdown"]})
+    assert not detect_impact("We have a flux capacitor meltdown.").present
+    impact = detect_impact("We have a flux capacitor meltdown.", settings=settings)
+    assert impact.categories == ["major_problem"]
+    assert impact.production
+
+
+def test_extra_business_risk_term_is_risk_not_production() -> None:
+    settings = ImpactSettings(extra_terms={"business_risk": ["board demo"]})
+    impact = detect_impact("The board demo is tomorrow.", settings=settings)
+    assert impact.categories == ["business_risk"]
+    assert (impact.production, impact.business_risk) == (False, True)
+
+
+def test_extra_negations_cancel_their_sentence() -> None:
+    text = "Production is down for all customers, sandbox only."
+    assert detect_impact(text).present
+    settings = ImpactSettings(extra_negations=["sandbox only"])
+    assert not detect_impact(text, settings=settings).present
+
+
+def test_languages_setting_limits_the_lexicons() -> None:
+    text = "Seit heute Morgen ist unser Kundenportal nicht erreichbar."
+    assert detect_impact(text).present
+    only_english = ImpactSettings(languages=["en"])
+    assert not detect_impact(text, settings=only_english).present
+
+
+def test_all_languages_are_configured_by_default() -> None:
+    assert ImpactSettings().languages == list(LANGUAGES)
+
+
+# --- clean_text -----------------------------------------------------------------------------
+
+QUOTE_CASES = [
+    ("en", "Please escalate.\n\nOn Mon, 3 Jun 2024 at 10:00, Support <s@x.com> wrote:\n> old text"),
+    ("en", "Please escalate.\n\nOn Mon, 3 Jun 2024 at 10:00 Support Team <\nsupport@x.com> wrote:\nold"),
+    ("nl", "Please escalate.\n\nOp ma 3 jun. 2024 om 10:00 schreef Support <s@x.com>:\noud"),
+    ("de", "Please escalate.\n\nAm Mo., 3. Juni 2024 um 10:00 Uhr schrieb Support <s@x.com>:\nalt"),
+    ("fr", "Please escalate.\n\nLe lun. 3 juin 2024 à 10:00, Support <s@x.com> a écrit :\nvieux"),
+    ("es", "Please escalate.\n\nEl lun, 3 jun 2024 a las 10:00, Support (<s@x.com>) escribió:\nviejo"),
+    ("en", "Please escalate.\n\n-----Original Message-----\nFrom: Support\nold"),
+    ("en", "Please escalate.\n\nFrom: Support <s@x.com>\nSent: Monday, June 3, 2024 10:00\nold"),
+    ("de", "Please escalate.\n\nVon: Support <s@x.com>\nGesendet: Montag, 3. Juni 2024\nalt"),
+    ("fr", "Please escalate.\n\nDe : Support <s@x.com>\nEnvoyé : lundi 3 juin 2024\nvieux"),
+    ("es", "Please escalate.\n\nDe: Support <s@x.com>\nEnviado: lunes, 3 de junio\nviejo"),
+    ("nl", "Please escalate.\n\nVan: Support <s@x.com>\nVerzonden: maandag 3 juni 2024\noud"),
+    ("en", "Please escalate.\n##- Please type your reply above this line -##\nold"),
+    ("en", "> old quoted line\nPlease escalate.\n> another quoted line"),
+]
+
+
+@pytest.mark.parametrize(("language", "body"), QUOTE_CASES)
+def test_quoted_replies_are_removed(language: str, body: str) -> None:
+    assert clean_text(body) == "Please escalate."
+
+
+SIGNATURE_CASES = [
+    "Please escalate.\n\n-- \nJohn Smith\n+31 20 123 4567",
+    "Please escalate.\n\nBest regards,\nJohn Smith\nAcme | Ticket 55555",
+    "Please escalate.\n\nKind regards\nJohn",
+    "Please escalate.\n\nMet vriendelijke groet,\nJan de Vries",
+    "Please escalate.\n\nMit freundlichen Grüßen\nMax Mustermann",
+    "Please escalate.\n\nCordialement,\nJean Dupont",
+    "Please escalate.\n\nSaludos,\nAna García",
+    "Please escalate.\n\nUn saludo\nAna",
+    "Please escalate.\n\nSent from my iPhone",
+]
+
+
+@pytest.mark.parametrize("body", SIGNATURE_CASES)
+def test_signatures_are_removed(body: str) -> None:
+    assert clean_text(body) == "Please escalate."
+
+
+DISCLAIMER_CASES = [
+    "This e-mail and any attachments are confidential and intended solely for the addressee.",
+    "Disclaimer: the content of this message is not binding.",
+    "Dit e-mailbericht is uitsluitend bestemd voor de geadresseerde.",
+    "Diese E-Mail enthält vertrauliche und/oder rechtlich geschützte Informationen.",
+    "Ce message et toutes les pièces jointes sont confidentiels.",
+    "Este mensaje y sus anexos son confidenciales.",
+]
+
+
+@pytest.mark.parametrize("disclaimer", DISCLAIMER_CASES)
+def test_disclaimers_are_removed(disclaimer: str) -> None:
+    body = f"Production is down.\n\n{disclaimer}\nMore legal text about production outages."
+    assert clean_text(body) == "Production is down."
+
+
+def test_html_is_reduced_to_text_without_quotes() -> None:
+    html_body = (
+        "<div class='zd-comment'><style>p{color:red}</style><p>Our shop is down &amp; "
+        "customers can&#39;t pay.</p><blockquote>old reply</blockquote><p>Please help.</p>"
+        "<script>alert(1)</script><div class='gmail_quote'>On Mon X wrote:<p>old</p></div></div>"
+    )
+    assert clean_text("ignored plain text", html_body) == (
+        "Our shop is down & customers can't pay.\n\nPlease help."
+    )
+
+
+def test_outlook_reply_container_ends_the_message() -> None:
+    html_body = (
+        "<p>Production is down.</p><hr><div id='divRplyFwdMsg'><b>From:</b> Support</div>"
+        "<div>Old message body</div>"
+    )
+    assert clean_text("", html_body) == "Production is down."
+
+
+def test_plain_body_is_used_when_html_is_empty_and_entities_unescaped() -> None:
+    assert clean_text("Tom &amp; Jerry are down", "<p> </p>") == "Tom & Jerry are down"
+
+
+def test_cleaning_keeps_impact_and_drops_quoted_impact() -> None:
+    body = (
+        "Any update?\n\nOn Tue, Support wrote:\n> Is production down and are customers "
+        "affected?"
+    )
+    assert not detect_impact(clean_text(body)).present
