@@ -105,6 +105,9 @@ class Escalation(Base):
     last_reminder_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(String(200))
+    # The request as received (comment text, channel, CCs), so the scheduler can evaluate it
+    # again after an outage or once the SLA has passed, without asking the customer again.
+    request: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Which writes of the current plan have landed: makes a retried delivery skip them.
     applied: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

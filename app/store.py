@@ -260,3 +260,20 @@ async def list_escalations(
     if before_id is not None:
         query = query.where(Escalation.id < before_id)
     return (await session.scalars(query)).all()
+
+
+async def recent_escalated_tickets(
+    session: AsyncSession, *, organization_id: int, since: datetime, excluding: int
+) -> list[int]:
+    """Other tickets of an organisation escalated since `since` (recurring incidents)."""
+    rows = await session.scalars(
+        select(Escalation.ticket_id)
+        .where(
+            Escalation.organization_id == organization_id,
+            Escalation.escalated_at.is_not(None),
+            Escalation.escalated_at >= since,
+            Escalation.ticket_id != excluding,
+        )
+        .order_by(Escalation.escalated_at)
+    )
+    return list(rows.all())

@@ -57,7 +57,7 @@ COMMENTS = [
 ]
 HTML_COMMENT = (
     '<div class="zd-comment"><p>Our webshop is down &amp; customers can&#39;t pay since 9am.'
-    "</p><p>Please escalate.</p><div class=\"gmail_quote\">On Tue wrote:<blockquote>old"
+    '</p><p>Please escalate.</p><div class="gmail_quote">On Tue wrote:<blockquote>old'
     "</blockquote></div></div>"
 )
 

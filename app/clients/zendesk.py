@@ -614,7 +614,7 @@ class ZendeskClient:
             clock=clock,
             sleep=sleep,
         )
-        self._backoff = wait_exponential_jitter(initial=0.5, max=30, jitter=1)
+        self._backoff = wait_exponential_jitter(multiplier=0.5, max=30, jitter=1)
         self._calls: Counter[tuple[str, str]] = Counter()
         self._orgs: TtlCache[Organization] = TtlCache(cache_ttl_seconds, clock=clock)
         self._users: TtlCache[ZendeskUser] = TtlCache(cache_ttl_seconds, clock=clock)
@@ -795,6 +795,7 @@ class ZendeskClient:
         """
         url: str | None = None
         params: Mapping[str, str | int] | None = {"page[size]": PAGE_SIZE}
+        seen: set[str] = set()
         while True:
             body = await self._json("GET", template, url=url, params=params, **path)
             for raw in _list_of_dicts(body.get(key)):
@@ -807,6 +808,10 @@ class ZendeskClient:
             # The next link carries our credentials along; only ever follow it to our own host.
             if urlsplit(next_url).netloc not in ("", self._base.netloc.decode()):
                 raise ZendeskError(f"Zendesk pagination pointed to another host: {next_url}")
+            # A next link that repeats would page forever.
+            if next_url in seen:
+                raise ZendeskError(f"Zendesk pagination repeated a page on {template}")
+            seen.add(next_url)
             url, params = next_url, None
 
     # -- tickets -----------------------------------------------------------------------------

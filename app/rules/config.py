@@ -159,6 +159,8 @@ class Templates(Section):
     outage: str = DEFAULT_TEMPLATES["outage"]
     reminder: str = DEFAULT_TEMPLATES["reminder"]
     already_escalated: str = DEFAULT_TEMPLATES["already_escalated"]
+    email_linked: str = DEFAULT_TEMPLATES["email_linked"]
+    email_needs_ticket: str = DEFAULT_TEMPLATES["email_needs_ticket"]
 
     @field_validator("*")
     @classmethod

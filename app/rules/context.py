@@ -100,4 +100,8 @@ class EvaluationContext(BaseModel):
     incidents: list[Incident] = Field(default_factory=list)
     # Escalator already holds an open escalation for this ticket.
     open_escalation: bool = False
+    # Other tickets of the organisation escalated within the rules' recurring window.
+    related_tickets: list[int] = Field(default_factory=list)
+    # The other ticket of an email request: the email ticket on the escalated one.
+    linked_ticket_id: int | None = None
     now: datetime

@@ -117,10 +117,22 @@ class TicketUpdate(BaseModel):
 
 
 class Plan(BaseModel):
-    """The writes one decision needs, in order: the escalation update, then the reply."""
+    """The writes one decision needs, in order: the escalation update, then the reply, then
+    (for an email request) the answer on the email's own ticket."""
 
     update: TicketUpdate | None = None
     reply: TicketUpdate | None = None
+    link: TicketUpdate | None = None
     # Tag that proves the update landed, so a retried write after a lost response is skipped.
     marker_tag: str | None = None
     reply_marker_tag: str | None = None
+    link_marker_tag: str | None = None
+
+    def steps(self) -> list[tuple[str, TicketUpdate, str | None]]:
+        """(name, write, marker tag) for each write, in the order they are sent."""
+        candidates = [
+            ("update", self.update, self.marker_tag),
+            ("reply", self.reply, self.reply_marker_tag),
+            ("link", self.link, self.link_marker_tag),
+        ]
+        return [(name, write, marker) for name, write, marker in candidates if write is not None]

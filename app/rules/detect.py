@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -80,10 +81,11 @@ def fold(text: str) -> str:
 # =============================================================================================
 
 _VOID_TAGS = frozenset(
-    "area base br col embed hr img input link meta param source track wbr".split()
+    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"]
 )
 _BLOCK_TAGS = frozenset(
-    "p div br li ul ol tr table h1 h2 h3 h4 h5 h6 pre hr section article header footer".split()
+    {"p", "div", "br", "li", "ul", "ol", "tr", "table", "pre", "hr", "section", "article"}
+    | {"header", "footer", "h1", "h2", "h3", "h4", "h5", "h6"}
 )
 # Skipped with their content; text after them is kept (inline quoting in a reply).
 _SKIP_TAGS = frozenset({"blockquote", "style", "script", "head", "title"})
@@ -164,7 +166,7 @@ _CUT_PATTERNS = [
     r"message d'origine|mensaje original|forwarded message|doorgestuurd bericht|"
     r"weitergeleitete nachricht|message transf(?:é|e)r(?:é|e)|mensaje reenviado)\s*-{0,}",
     r"^[ \t]*(?:on|op|am|le|el)\b[^\n]{0,250}(?:\n[^\n]{0,250})?"
-    r"\b(?:wrote|schreef|schrieb|a (?:é|e)crit|escribi(?:ó|o))\s*:",
+    r"(?:\b(?:wrote|a (?:é|e)crit|escribi(?:ó|o))\s*:|\b(?:schreef|schrieb)\b[^\n]{0,150}:[ \t]*$)",
     r"^[ \t]*\*?(?:from|von|de|van|da)\s*:\*?[^\n]*\n(?:[^\n]*\n){0,3}?[ \t]*\*?(?:sent|gesendet|"
     r"envoy(?:é|e)|enviado|verzonden|verstuurd|date|datum|fecha|sent on)\s*:",
     r"^-- ?$",
@@ -192,7 +194,8 @@ _DISCLAIMER_RE = re.compile(
     r"(?:confidential|intended|privileged)|"
     r"the information (?:contained )?in this (?:e-?mail|message|communication) is "
     r"(?:confidential|intended|privileged)|"
-    r"if you (?:are not|have received this (?:e-?mail|message)) (?:the intended recipient|in error)|"
+    r"if you (?:are not|have received this (?:e-?mail|message)) "
+    r"(?:the intended recipient|in error)|"
     r"^[ \t]*(?:disclaimer|confidentiality notice|legal notice)\b|"
     r"(?:dit|deze) e-?mail(?:bericht)? (?:is|kan) (?:uitsluitend|alleen|enkel) bestemd|"
     r"dit e-?mailbericht (?:en eventuele bijlagen )?(?:is|kan)|"
@@ -276,7 +279,9 @@ _MAX_PREFIXES = 4000
 _State = tuple[str, bool]  # (literal prefix so far, whether it may still grow)
 
 
-def _prefix_seq(items: Sequence[tuple[object, object]], states: set[_State]) -> set[_State]:
+# `re._parser` output is untyped: (opcode, argument) pairs whose argument shape depends on the
+# opcode, hence `Any` here and nowhere else.
+def _prefix_seq(items: Iterable[tuple[Any, Any]], states: set[_State]) -> set[_State]:
     for item in items:
         grown: set[_State] = set()
         for prefix, open_ in states:
@@ -290,14 +295,14 @@ def _prefix_seq(items: Sequence[tuple[object, object]], states: set[_State]) -> 
     return states
 
 
-def _prefix_item(item: tuple[object, object], prefix: str) -> set[_State]:
+def _prefix_item(item: tuple[Any, Any], prefix: str) -> set[_State]:
     """The literal prefixes (up to `_PREFIX_LEN`) one parsed regex item can extend `prefix` to."""
     op, av = str(item[0]), item[1]
     if op == "LITERAL":
-        return {(prefix + chr(av), True)}  # type: ignore[call-overload]
+        return {(prefix + chr(av), True)}
     if op == "IN":
         chars: set[str] = set()
-        for sub_op, sub_av in av:  # type: ignore[attr-defined]
+        for sub_op, sub_av in av:
             sub = str(sub_op)
             if sub == "LITERAL":
                 chars.add(chr(sub_av))
@@ -311,14 +316,14 @@ def _prefix_item(item: tuple[object, object], prefix: str) -> set[_State]:
     if op in ("AT", "ASSERT", "ASSERT_NOT"):
         return {(prefix, True)}
     if op == "SUBPATTERN":
-        return _prefix_seq(av[-1], {(prefix, True)})  # type: ignore[index]
+        return _prefix_seq(av[-1], {(prefix, True)})
     if op == "BRANCH":
         out: set[_State] = set()
-        for branch in av[1]:  # type: ignore[index]
+        for branch in av[1]:
             out |= _prefix_seq(branch, {(prefix, True)})
         return out
     if op in ("MAX_REPEAT", "MIN_REPEAT"):
-        low, high, sub = av  # type: ignore[misc]
+        low, high, sub = av
         once = _prefix_seq(sub, {(prefix, True)})
         if low == 1 and high == 1:
             return once
@@ -357,27 +362,51 @@ class _Matcher:
     """
 
     def __init__(self, kinds: Sequence[tuple[str, Sequence[str]]]) -> None:
-        self._alts: list[tuple[str, re.Pattern[str]]] = []
+        sources: list[tuple[str, str]] = []
         start: dict[str, list[int]] = {}
         inner: dict[str, list[int]] = {}
+        inner_prefixes: set[str] = set()
         for kind, fragments in kinds:
             for fragment in fragments:
                 for alt in _split_top(fragment):
                     core = alt.strip("~")
                     trail = "" if alt.endswith("~") else r"(?!\w)"
-                    index = len(self._alts)
-                    self._alts.append((kind, re.compile(f"(?:{core}){trail}")))
-                    for key in self._keys(alt, core):
+                    index = len(sources)
+                    sources.append((kind, f"(?:{core}){trail}"))
+                    prefixes = _prefixes(core)
+                    for key in self._keys(alt, prefixes):
                         start.setdefault(key, []).append(index)
                         if alt.startswith("~"):
                             inner.setdefault(key, []).append(index)
-        self._start = {k: tuple(v) for k, v in start.items()}
-        self._inner = {k: tuple(v) for k, v in inner.items()}
+                    if alt.startswith("~"):
+                        inner_prefixes |= prefixes
+        # All alternatives sharing a key become one anchored alternation, in listing order, so
+        # a lookup costs one `match` in C however many phrases start alike. Keys that share the
+        # same alternatives (most of them: padding) share the compiled pattern.
+        compiled: dict[tuple[int, ...], _Candidates] = {}
+
+        def candidates(indices: list[int]) -> _Candidates:
+            key = tuple(indices)
+            if key not in compiled:
+                compiled[key] = _combine([sources[i] for i in key])
+            return compiled[key]
+
+        self._start = {k: candidates(v) for k, v in start.items()}
+        self._inner = {k: candidates(v) for k, v in inner.items()}
+        # Where a compound part may start inside a word: found by one C-level search over the
+        # word instead of a dict lookup at each of its characters.
+        self._inner_start = (
+            re.compile(
+                "(?=" + "|".join(sorted(map(re.escape, inner_prefixes), key=len)) + ")"
+            )
+            if inner_prefixes
+            else None
+        )
 
     @staticmethod
-    def _keys(alt: str, core: str) -> set[str]:
+    def _keys(alt: str, prefixes: set[str]) -> set[str]:
         keys: set[str] = set()
-        for prefix in _prefixes(core):
+        for prefix in prefixes:
             if not prefix:
                 raise ValueError(f"lexicon alternative without a literal start: {alt!r}")
             pads = [""]
@@ -390,49 +419,69 @@ class _Matcher:
         """(kind, start, end) of every non-overlapping match, in order."""
         found: list[tuple[str, int, int]] = []
         after = 0
-        alts = self._alts
         start_index = self._start
         inner_index = self._inner
+        inner_start = self._inner_start
         for start, end in tokens:
             if start < after:
                 continue
-            hit = False
-            for index in start_index.get(text[start : start + 3], ()):
-                kind, pattern = alts[index]
-                m = pattern.match(text, start)
+            entry = start_index.get(text[start : start + 3])
+            if entry is not None:
+                m = entry[0].match(text, start)
                 if m:
-                    found.append((kind, start, m.end()))
                     after = m.end()
-                    hit = True
-                    break
-            if hit or not inner_index or end - start < _COMPOUND_MIN_LEN:
+                    found.append((entry[1][m.lastindex or 0], start, after))
+                    continue
+            if inner_start is None or end - start < _COMPOUND_MIN_LEN:
                 continue
-            for pos in range(start + 1, end - 2):
-                for index in inner_index.get(text[pos : pos + 3], ()):
-                    kind, pattern = alts[index]
-                    m = pattern.match(text, pos)
-                    if m:
-                        found.append((kind, pos, m.end()))
-                        after = m.end()
-                        hit = True
-                        break
-                if hit:
+            for candidate in inner_start.finditer(text, start + 1, end):
+                pos = candidate.start()
+                if pos > end - 3:
                     break
+                entry = inner_index.get(text[pos : pos + 3])
+                if entry is not None:
+                    m = entry[0].match(text, pos)
+                    if m:
+                        after = m.end()
+                        found.append((entry[1][m.lastindex or 0], pos, after))
+                        break
         return found
 
     def search(self, text: str, tokens: Sequence[tuple[int, int]]) -> bool:
         """Whether any phrase occurs."""
-        alts = self._alts
+        start_index = self._start
+        inner_index = self._inner
+        inner_start = self._inner_start
         for start, end in tokens:
-            for index in self._start.get(text[start : start + 3], ()):
-                if alts[index][1].match(text, start):
-                    return True
-            if self._inner and end - start >= _COMPOUND_MIN_LEN:
-                for pos in range(start + 1, end - 2):
-                    for index in self._inner.get(text[pos : pos + 3], ()):
-                        if alts[index][1].match(text, pos):
-                            return True
+            entry = start_index.get(text[start : start + 3])
+            if entry is not None and entry[0].match(text, start):
+                return True
+            if inner_start is not None and end - start >= _COMPOUND_MIN_LEN:
+                for candidate in inner_start.finditer(text, start + 1, end):
+                    pos = candidate.start()
+                    if pos > end - 3:
+                        break
+                    entry = inner_index.get(text[pos : pos + 3])
+                    if entry is not None and entry[0].match(text, pos):
+                        return True
         return False
+
+
+# One compiled alternation and, per capturing group number, the kind it belongs to.
+_Candidates = tuple[re.Pattern[str], tuple[str, ...]]
+
+
+def _combine(alternatives: Sequence[tuple[str, str]]) -> _Candidates:
+    """`(alt1)|(alt2)|…`: the first alternative that matches wins, as when tried one by one.
+    Each is wrapped in a group of its own; `Match.lastindex` is that outer group (it closes
+    after any group inside it), which maps back to the alternative's kind."""
+    parts: list[str] = []
+    kinds: list[str] = [""]
+    for kind, source in alternatives:
+        parts.append(f"({source})")
+        inner_groups = re.compile(source).groups
+        kinds.extend([kind] * (1 + inner_groups))
+    return re.compile("|".join(parts)), tuple(kinds)
 
 
 def _tokens(folded: str) -> list[tuple[int, int]]:
@@ -463,6 +512,7 @@ _SIGNAL_KINDS: tuple[tuple[str, lx.Fragments], ...] = (
     ("recur", lx.RECUR),
     ("risk_obj", lx.RISK_OBJ),
     ("neg", lx.NEG),
+    ("cond", lx.COND),
 )
 _OBJECT_KINDS: tuple[tuple[str, lx.Fragments], ...] = (
     ("obj_prod", lx.OBJ_PROD),
@@ -473,6 +523,8 @@ _OBJECT_KINDS: tuple[tuple[str, lx.Fragments], ...] = (
 # A negation inside a matched loss phrase ("data was not lost") cancels it. Spanish/English
 # "no" is left out: it starts phrases such as "acceso no autorizado".
 _INNER_NEG = re.compile(r"\b(?:not|never|niet|nooit|nicht|nie|pas|jamais|nunca)\b|n't")
+# "if the migration fails, we lose data": inside a condition an effect is a risk, not an incident.
+_INCIDENT_KINDS = frozenset({"effect", "outage", "security", "loss", "recur_strong", "major"})
 _RECUR_EFFECT = re.compile(r"fail|crash|down|break|stop|coming back")
 
 
@@ -627,6 +679,7 @@ def _analyse(
     kinds: set[str] = set()
     neg_spans: list[tuple[int, int]] = []
     neg_start = -1
+    conditional = False
     lang_scope = lx.SCOPE_END_BY_LANGUAGE.get(language or "")
     for kind, start, end in lex.signals.scan(folded, tokens):
         if kind == "mask":
@@ -635,21 +688,28 @@ def _analyse(
             if neg_start < 0:
                 neg_start = start
             continue
+        if kind == "cond":
+            conditional = True
+            continue
         if kind == "scope" or (kind == "scopelang" and folded[start:end] == lang_scope):
-            # A negation reaches to the end of its clause, not further.
+            # A negation or condition reaches to the end of its clause, not further.
             if neg_start >= 0:
                 neg_spans.append((neg_start, start))
                 neg_start = -1
+            conditional = False
             continue
         if kind == "scopelang":
             continue
-        if neg_start >= 0:
+        if neg_start >= 0 or (conditional and kind in _INCIDENT_KINDS):
             continue
         phrase = folded[start:end]
-        if kind in ("loss", "security") and _INNER_NEG.search(phrase):
-            # "data was not lost" is negated; "acceso no autorizado" is not a negation.
-            if not phrase.startswith(("acceso no", "acces non", "no autoriz", "non autoris")):
-                continue
+        # "data was not lost" is negated; "acceso no autorizado" is not a negation.
+        if (
+            kind in ("loss", "security")
+            and _INNER_NEG.search(phrase)
+            and not phrase.startswith(("acceso no", "acces non", "no autoriz", "non autoris"))
+        ):
+            continue
         kinds.add(kind)
         # "keeps failing", "bricht immer wieder ab": a recurrence that is also the effect.
         if kind == "recur" and _RECUR_EFFECT.search(phrase):
@@ -703,11 +763,7 @@ def _analyse(
             s.loss_risk = False
         elif "nonprod" in objects and not has_prod:
             s.incident = s.outage = s.effect = s.loss = s.recur_strong = False
-        if (
-            (s.incident or s.recur_strong)
-            and not (s.recur or s.recur_strong)
-            and "past" in checks
-        ):
+        if (s.incident or s.recur_strong) and not (s.recur or s.recur_strong) and "past" in checks:
             s.incident = s.outage = s.effect = False
         if "hypo" in checks or (
             _COND_START.match(folded) and lex.cond_modal.search(folded, tokens)
@@ -818,10 +874,10 @@ _REF_KEYWORDS = (
 _REF_NUMBER_WORD = r"(?:number|num|nummer|nr|no|n°|nº|numéro|numero|número|id)\.?"
 _REF_RE = re.compile(
     # Zendesk help-centre and agent links.
-    r"https?://[^\s/]+/(?:hc/[\w-]+/)?requests/(?P<url_req>\d{1,12})\b"
+    r"https?://[^\s/]+/(?:hc/(?:[\w-]+/)?)?requests/(?P<url_req>\d{1,12})\b"
     r"|https?://[^\s/]+/agent/tickets/(?P<url_agent>\d{1,12})\b"
     # "ticket 123", "ticket #123", "ticket number: 123", "Anfrage Nr. 123".
-    rf"|(?<![\w-])(?:{_REF_KEYWORDS})\s*(?:{_REF_NUMBER_WORD}\s*)?[:#]?\s*#?\s*(?P<kw>\d{{1,12}})\b"
+    rf"|(?<![\w-])(?:{_REF_KEYWORDS})\.?[\s-]*(?:{_REF_NUMBER_WORD}\s*)?[:#]?\s*#?\s*(?P<kw>\d{{1,12}})\b"
     # "number of ticket 123" / "numéro de dossier 123" / "número de caso 123".
     rf"|(?<!\w){_REF_NUMBER_WORD}\s*(?:of|de|du|van|del)?\s*(?:{_REF_KEYWORDS})\s*[:#]?\s*#?\s*"
     r"(?P<kw2>\d{1,12})\b"
@@ -830,11 +886,14 @@ _REF_RE = re.compile(
     r"|(?<!\w)n[°º]\s?(?P<nr>\d{3,12})\b",
     re.IGNORECASE,
 )
-# "in case 2 users…", "auf jeden Fall 3", "en cas 2…": the keyword used as an ordinary word.
-_REF_FALSE_LEAD = re.compile(r"(?:\bin|\bjeden|\bkeinem|\bim|\ben|\bno)\s+$", re.IGNORECASE)
+# "in case 2 users…", "auf jeden Fall 3", "en caso 2…": the keyword used as an ordinary word.
+_REF_FALSE_LEAD = re.compile(
+    r"(?:\bin\s+cases?|\ben\s+cas|\b(?:im|jeden|keinem|auf)\s+fall|\ben\s+caso)\W*$", re.IGNORECASE
+)
+_REF_WORD = re.compile(r"[^\W\d_]+")
 # Dates, amounts, times, versions following the number.
 _REF_FALSE_TAIL = re.compile(
-    r"^(?:[-/.:,]\d|\s?(?:%|€|\$|eur\b|euro|usd|ms\b|mb\b|gb\b|kb\b|users?\b|times\b|days?\b|"
+    r"(?:[-/.:,]\d|\s?(?:%|€|\$|eur\b|euro|usd|ms\b|mb\b|gb\b|kb\b|users?\b|times\b|days?\b|"
     r"hours?\b|minutes?\b))",
     re.IGNORECASE,
 )
@@ -849,8 +908,11 @@ def find_ticket_references(subject: str, body: str) -> list[int]:
             name = m.lastgroup
             if name is None:
                 continue
-            if _REF_FALSE_LEAD.search(text, 0, m.start()) and name in ("kw", "kw2"):
-                continue
+            if name == "kw":
+                keyword = _REF_WORD.match(text, m.start())
+                end = keyword.end() if keyword else m.start()
+                if _REF_FALSE_LEAD.search(text[max(0, m.start() - 12) : end]):
+                    continue
             if _REF_FALSE_TAIL.match(text, m.end()):
                 continue
             number = int(m.group(name))

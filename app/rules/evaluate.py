@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from email.utils import parseaddr
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from app.rules.config import RulesConfig
@@ -18,15 +20,23 @@ PRODUCTION_CATEGORIES = frozenset(
 )
 
 
+# `parseaddr` is a hand-written tokenizer costing ~20µs a call; CC lists repeat the same few
+# addresses, so parsed forms are cached (bounded: CCs come from customers).
+@lru_cache(maxsize=4096)
 def _address(text: str) -> str:
     """`Escalation Desk <ESCALATION@Example.com>` → `escalation@example.com`."""
     _, addr = parseaddr(text)
     return (addr or text).strip().casefold()
 
 
+@lru_cache(maxsize=16)
+def _configured_addresses(addresses: tuple[str, ...]) -> Mapping[str, str]:
+    return {_address(a): a for a in addresses}
+
+
 def matched_escalation_address(candidates: list[str], rules: RulesConfig) -> str | None:
     """The configured escalation address among `candidates` (case-insensitive), if any."""
-    configured = {_address(str(a)): str(a) for a in rules.escalation_addresses}
+    configured = _configured_addresses(tuple(str(a) for a in rules.escalation_addresses))
     for candidate in candidates:
         found = configured.get(_address(candidate))
         if found is not None:
@@ -92,7 +102,9 @@ def evaluate(ctx: EvaluationContext, rules: RulesConfig) -> Decision:
             [ctx.ticket.recipient] if ctx.ticket.recipient else [], rules
         )
 
-    impact = detect_impact(_comment_text(ctx), settings=rules.business_impact)
+    impact = _with_recurrence(
+        detect_impact(_comment_text(ctx), settings=rules.business_impact), ctx, rules
+    )
     contract = contract_status(ctx.organization, rules, now=ctx.now)
     org_fields = ctx.organization.organization_fields if ctx.organization else {}
     region = rules.region_named(org_fields.get(rules.region_field))
@@ -157,7 +169,24 @@ def evaluate(ctx: EvaluationContext, rules: RulesConfig) -> Decision:
             incident_id=incident.id,
         )
 
-    return decide("escalate", _escalation_reasons(contract.reason, eligibility.basis, impact))
+    reasons = _escalation_reasons(contract.reason, eligibility.basis, impact)
+    if "recurring_incidents" in impact.categories and ctx.related_tickets:
+        related = ", ".join(f"#{t}" for t in ctx.related_tickets)
+        reasons.append(
+            f"{len(ctx.related_tickets) + 1} escalations from this organisation within "
+            f"{rules.recurring.window_days} days (related: {related})."
+        )
+    return decide("escalate", reasons)
+
+
+def _with_recurrence(impact: Impact, ctx: EvaluationContext, rules: RulesConfig) -> Impact:
+    """Seed: "frequently recurring or multiple related ... incidents". An organisation that
+    escalates again within the window, with impact stated, is flagged recurring."""
+    if not impact.present or len(ctx.related_tickets) + 1 < rules.recurring.threshold:
+        return impact
+    if "recurring_incidents" in impact.categories:
+        return impact
+    return impact.model_copy(update={"categories": [*impact.categories, "recurring_incidents"]})
 
 
 def _escalation_reasons(contract_reason: str, basis: list[Basis], impact: Impact) -> list[str]:

@@ -19,6 +19,8 @@ Kinds, and why they are separate:
 - lazily-run sentence regexes: `risk_conseq`, `duration`, `kill`, `past`, `hypo`.
 """
 
+# ruff: noqa: E501  (regex alternations read and diff better unbroken)
+
 from __future__ import annotations
 
 Fragments = dict[str, list[str]]
@@ -191,7 +193,7 @@ EFFECT: Fragments = {
         r"niet (?:meer )?(?:kunnen|kan|mogelijk)",
         r"niemand (?:kan|kon)",
         r"onmogelijk",
-        r"geblokkeerd|blokkeert|vastgelopen|(?:loopt|lopen|liep|liepen) vast",
+        r"geweigerd|afgewezen|geblokkeerd|blokkeert|vastgelopen|(?:loopt|lopen|liep|liepen) vast",
         r"gestopt|stopt|stoppen",
         r"mislukt\w*|faalt|falen|gefaald",
         r"kapot|crash\w*|~(?:loopt|lopen) (?:\w+ ){0,2}vast",
@@ -215,12 +217,12 @@ EFFECT: Fragments = {
         r"kaum|(?:performance|leistung) (?:\w+ ){0,3}?(?:schlecht|miserabel)",
         r"niemand (?:kann|konnte)",
         r"unmoglich|unmoeglich",
-        r"blockiert|hangt|haengt|hangen|haengen|gestoppt|stoppt|~stopp",
+        r"abgelehnt|blockiert|hangt|haengt|hangen|haengen|gestoppt|stoppt|~stopp",
         r"fehlgeschlagen|(?:schlagt|schlaegt|schlagen) (?:\w+ )?fehl|scheiter\w*",
         r"kaputt|~absturz\w*|abgesturzt|abgestuerzt|(?:sturzt|stuerzt|sturzen) (?:\w+ )?ab",
         r"betroffen|~beeintrachtig\w*|~beeintraechtig\w*|gestort|gestoert|behindert",
         r"langsam\w*|~verzogerung\w*|~verzoegerung\w*|verzogert|verzoegert",
-        r"~verlust\w*|verloren|~einbu(?:ss|ß)\w*|~einbruch\w*",
+        r"~umsatzausfall\w*|~umsatzverlust\w*|~verlust\w*|verloren|~einbu(?:ss|ß)\w*|~einbruch\w*",
         r"(?:kostet|kosten) uns|~schaden\w*",
         r"~fehler\w*",
         r"manuell\w*|von hand|per hand|~uberstunden",
@@ -236,7 +238,7 @@ EFFECT: Fragments = {
         r"a peine",
         r"ne (?:\w+ )?(?:recoi\w*|recev\w*) (?:plus|pas)",
         r"impossible",
-        r"bloque\w*|coince\w*|arrete\w*",
+        r"bloque\w*|coince\w*|arrete\w*|refuse\w*|rejete\w*",
         r"echou\w*|~echec\w*|en erreur",
         r"plante\w*|plantage\w*|crash\w*",
         r"impacte\w*|affecte\w*|touche(?:s|es)?|perturb\w*|impact",
@@ -255,7 +257,7 @@ EFFECT: Fragments = {
         r"apenas",
         r"no (?:\w+ )?recib\w*",
         r"imposible",
-        r"bloquead\w*|atascad\w*|detenid\w*|parad[oa]s?",
+        r"bloquead\w*|atascad\w*|detenid\w*|parad[oa]s?|rechazad\w*",
         r"falla\w*|fallo\w*|fallid\w*|error\w*|rot[oa]s?|colgad\w*",
         r"afectad\w*|impactad\w*|perjudic\w*|impacto",
         r"degradad\w*|lent[oa]s?|lentitud|retras\w*|demora\w*",
@@ -283,7 +285,7 @@ SECURITY: Fragments = {
         r"(?:attack(?:ed|s)?|ddos) (?:on|by|against)?",
         r"(?:users?|someone|people|customers?|tenants?) (?:from|of) (?:another|other|a different) "
         r"(?:tenant|customer|company|organi[sz]ation)",
-        r"(?:another|other) (?:tenant|customer|client)s?'?s? (?:data|records|accounts?)",
+        r"(?:another|other) (?:tenant|customer|client)s?'?s? (?:data|records|accounts?|invoices|orders)",
     ],
     "nl": [
         r"~datalek\w*|~beveiligingslek\w*|~beveiligingsincident\w*|~beveiligingsprobleem\w*",
@@ -295,7 +297,7 @@ SECURITY: Fragments = {
         r"zonder (?:in te loggen|inloggen|authenticatie|wachtwoord)",
         r"(?:wachtwoord\w*|inloggegevens|sleutels|api-?sleutels)(?:\W+\w+){0,4}?\W+"
         r"(?:zichtbaar|gelekt|openbaar|gestolen|blootgesteld)",
-        r"gegevens van andere (?:klanten|gebruikers|organisaties)",
+        r"(?:gegevens|facturen|dossiers|accounts) van andere (?:klanten|gebruikers|organisaties)",
     ],
     "de": [
         r"~sicherheitslucke\w*|~sicherheitsluecke\w*|~sicherheitsvorfall\w*|"
@@ -307,6 +309,7 @@ SECURITY: Fragments = {
         r"(?:passwort\w*|passworter|zugangsdaten|schlussel|api-?schlussel\w*)(?:\W+\w+){0,4}?\W+"
         r"(?:sichtbar|offengelegt|geleakt|offentlich|gestohlen)",
         r"daten (?:anderer|fremder) (?:kunden|mandanten|nutzer)",
+        r"fremde (?:rechnungen|daten|kundendaten|konten|dokumente|bestellungen)",
     ],
     "fr": [
         r"faille\w*|breche\w*",
@@ -319,7 +322,8 @@ SECURITY: Fragments = {
         r"sans (?:authentification|connexion|mot de passe|etre connecte\w*)",
         r"(?:mots? de passe|identifiants|cles d'api|cles)(?:\W+\w+){0,4}?\W+"
         r"(?:visibles?|exposes?|divulgue\w*|publics?|voles?)",
-        r"donnees d'autres (?:clients|utilisateurs)",
+        r"(?:donnees|factures|comptes|dossiers) d'autres (?:clients|utilisateurs)",
+        r"(?:donnees|informations)(?:\W+\w+){0,4}?\W+expose\w*|expose\w* (?:\w+ ){0,3}?(?:donnees|informations)",
     ],
     "es": [
         r"brecha\w*",
@@ -331,7 +335,8 @@ SECURITY: Fragments = {
         r"sin (?:autenticacion|iniciar sesion|contrasena|credenciales)",
         r"(?:contrasenas?|credenciales|claves)(?:\W+\w+){0,4}?\W+"
         r"(?:visibles?|expuest\w*|filtrad\w*|public\w*|robad\w*)",
-        r"datos de otros (?:clientes|usuarios)",
+        r"(?:datos|facturas|cuentas) de otros (?:clientes|usuarios)",
+        r"(?:informacion|datos)(?:\W+\w+){0,4}?\W+expuest\w*|expuest\w* (?:\w+ ){0,3}?(?:informacion|datos)",
     ],
 }
 
@@ -372,7 +377,7 @@ LOSS: Fragments = {
         r"(?:lost|deleted|wiped|erased|overwritten|corrupt\w*|purged|gone|missing|disappeared|"
         r"vanished|truncated|emptied|destroyed)",
         r"corrupt(?:ed|ion)|overwritten|wiped",
-        r"(?:deleted|missing|vanished|disappeared|wiped|erased|lost|overwrote|corrupted|purged) "
+        r"(?:deleted|missing|vanished|disappeared|wiped|erased|lost|overwrote|corrupted|purged|dropped) "
         r"(?:\S+ ){0,4}?(?:records|data|files|entries|rows|orders|documents|emails|appointments|"
         r"invoices|attachments)",
     ],
@@ -595,6 +600,15 @@ NEG: Fragments = {
     "de": [r"kein\w*|nicht|nie|niemals|nichts|niemand|ohne"],
     "fr": [r"ne|n'~|pas|aucun\w*|jamais|rien|sans|ni"],
     "es": [r"no|ningun\w*|nunca|nada|nadie|sin|tampoco|ni"],
+}
+
+# Conditions: an incident word inside one ("if the migration fails") is not an incident.
+COND: Fragments = {
+    "en": [r"if|unless|in case"],
+    "nl": [r"indien|tenzij|mocht|mochten"],
+    "de": [r"falls|sofern"],
+    "fr": [r"au cas ou|a moins que"],
+    "es": [r"en caso de que|a menos que"],
 }
 
 # Where a negation's scope ends. Dutch "en" and Spanish "y" are "in"/"there" in French, so they
@@ -822,29 +836,35 @@ COND_MODAL: Fragments = {
     "es": [r"podria|podrian|seria|serian"],
 }
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
+    "en": _words(
         "the and is are our we not this to of it for have has with can on since that was be "
         "you your please been all they there what were will would could from at by an which "
-        "any cannot does don't after".split()
+        "any cannot does don't after"
     ),
-    "nl": frozenset(
+    "nl": _words(
         "de het een en is zijn niet onze ons we wij van dat die voor met kunnen sinds geen ook "
         "er bij nog naar al maar dit jullie graag kan heeft hebben wordt worden werd deze "
-        "door uit om te zo wel wat waarom ik".split()
+        "door uit om te zo wel wat waarom ik"
     ),
-    "de": frozenset(
+    "de": _words(
         "der die das und ist sind nicht unsere unser wir von mit fur seit kein keine auch ein "
         "eine einen einem den dem bitte auf zu es sie ich nur noch wird wurde wurden werden "
-        "durch bei aus nach wie als haben hat konnen kann uns ihr oder".split()
+        "durch bei aus nach wie als haben hat konnen kann uns ihr oder"
     ),
-    "fr": frozenset(
+    "fr": _words(
         "le la les et est sont pas notre nos nous des du un une pour avec depuis ne que qui "
-        "dans sur ce cette il vous merci plus ont ete tous toutes au aux mais par ou".split()
+        "dans sur ce cette il vous merci plus ont ete tous toutes au aux mais par ou l d qu "
+        "c"
     ),
-    "es": frozenset(
+    "es": _words(
         "el la los las y es son no nuestro nuestra nuestros nosotros del un una para con desde "
-        "que por se esta este hay muy pero gracias han ha al sus su como tras todos".split()
+        "que por se esta este hay muy pero gracias han ha al sus su como tras todos"
     ),
 }
 

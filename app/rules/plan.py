@@ -63,6 +63,7 @@ def template_variables(
         "next_update_due": as_utc(ctx.now) + timedelta(hours=cadence),
         "channel": ctx.channel,
         "requested_by": requested_by,
+        "linked_ticket_id": ctx.linked_ticket_id,
     }
 
 
@@ -110,8 +111,17 @@ def _present(ctx: EvaluationContext, tags: tuple[str, ...]) -> list[str]:
     return [tag for tag in tags if tag in ctx.ticket.tags]
 
 
-def _with_marker(body: str, ref: str) -> str:
-    return f"{body.rstrip()}\n\n{MARKER_PREFIX} {ref}"
+def _with_marker(body: str, ref: str, ctx: EvaluationContext | None = None) -> str:
+    # Links are added here rather than in the templates, so an admin's own template still
+    # tells the manager about related tickets and the email the request came from.
+    links: list[str] = []
+    if ctx is not None and ctx.channel == "email" and ctx.linked_ticket_id is not None:
+        links.append(f"Requested by email: ticket #{ctx.linked_ticket_id}.")
+    if ctx is not None and ctx.related_tickets:
+        related = ", ".join(f"#{t}" for t in ctx.related_tickets)
+        links.append(f"Related escalations of this organisation: {related}.")
+    extra = "\n".join(links)
+    return f"{body.rstrip()}\n\n{extra + chr(10) + chr(10) if extra else ''}{MARKER_PREFIX} {ref}"
 
 
 def _status_fields(rules: RulesConfig, decision: Decision, status: str) -> list[FieldValue]:
@@ -136,7 +146,7 @@ def plan(decision: Decision, ctx: EvaluationContext, rules: RulesConfig) -> Plan
         update = TicketUpdate(
             ticket_id=ticket_id,
             additional_tags=[ESCALATED_TAG, *_reason_tags(decision)],
-            remove_tags=_present(ctx, (*PENDING_TAGS, CLOSED_TAG, ACK_TAG)),
+            remove_tags=_present(ctx, (*PENDING_TAGS, CLOSED_TAG, ACK_TAG, rules.csm_request_tag)),
             custom_fields=[
                 FieldValue(id=rules.fields.status, value=STATUS_ESCALATED),
                 FieldValue(id=rules.fields.basis, value=",".join(decision.eligibility.basis)),
@@ -148,7 +158,7 @@ def plan(decision: Decision, ctx: EvaluationContext, rules: RulesConfig) -> Plan
             followers=team if rules.account_team.add_as == "followers" else [],
             email_ccs=team if rules.account_team.add_as == "email_ccs" else [],
             comment=TicketComment(
-                body=_with_marker(render_template(rules, "internal_note", **variables), ref),
+                body=_with_marker(render_template(rules, "internal_note", **variables), ref, ctx),
                 public=False,
             ),
         )
@@ -166,7 +176,9 @@ def plan(decision: Decision, ctx: EvaluationContext, rules: RulesConfig) -> Plan
         return Plan(
             update=TicketUpdate(
                 ticket_id=ticket_id,
-                comment=TicketComment(body=_with_marker(note, ref), public=False),
+                # The macro's tag is consumed, so the CSM can request again later.
+                remove_tags=_present(ctx, (rules.csm_request_tag,)),
+                comment=TicketComment(body=_with_marker(note, ref, ctx), public=False),
             )
         )
 
@@ -179,7 +191,9 @@ def plan(decision: Decision, ctx: EvaluationContext, rules: RulesConfig) -> Plan
     reply = TicketUpdate(
         ticket_id=ticket_id,
         additional_tags=[tag],
-        remove_tags=[t for t in _present(ctx, PENDING_TAGS) if t != tag],
+        remove_tags=[
+            t for t in _present(ctx, (*PENDING_TAGS, rules.csm_request_tag)) if t != tag
+        ],
         custom_fields=_status_fields(rules, decision, status),
         comment=TicketComment(body=render_template(rules, template, **variables), public=True),
     )

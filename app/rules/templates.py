@@ -27,6 +27,8 @@ TemplateName = Literal[
     "outage",
     "reminder",
     "already_escalated",
+    "email_linked",
+    "email_needs_ticket",
 ]
 
 # Variables every template receives (see `plan.template_variables`); documented in
@@ -44,6 +46,7 @@ TEMPLATE_VARIABLES = (
     "next_update_due",
     "channel",
     "requested_by",
+    "linked_ticket_id",
 )
 
 DEFAULT_ACKNOWLEDGEMENT = """\
@@ -153,6 +156,30 @@ Business impact added by the customer:
 {% for line in impact.evidence %}> {{ line }}
 {% endfor %}{% endif %}"""
 
+DEFAULT_EMAIL_LINKED = """\
+Hello,
+
+Thank you for your email. We have added it to your support ticket #{{ linked_ticket_id }}, \
+where the escalation is handled; please continue the conversation there so that everyone \
+involved sees the whole history. This email request is now closed.
+
+Kind regards,
+Support
+"""
+
+DEFAULT_EMAIL_NEEDS_TICKET = """\
+Hello,
+
+Thank you for your email. Escalations start from an existing support ticket, so that every \
+team involved works from one consolidated history. We could not find a ticket of yours in \
+this email: please reply with the number of the support ticket you want to escalate (for \
+example "ticket #12345"), the reason for escalating and the business impact. If you have no \
+ticket yet, please submit one first.
+
+Kind regards,
+Support
+"""
+
 DEFAULT_TEMPLATES: dict[TemplateName, str] = {
     "acknowledgement": DEFAULT_ACKNOWLEDGEMENT,
     "internal_note": DEFAULT_INTERNAL_NOTE,
@@ -161,6 +188,8 @@ DEFAULT_TEMPLATES: dict[TemplateName, str] = {
     "outage": DEFAULT_OUTAGE,
     "reminder": DEFAULT_REMINDER,
     "already_escalated": DEFAULT_ALREADY_ESCALATED,
+    "email_linked": DEFAULT_EMAIL_LINKED,
+    "email_needs_ticket": DEFAULT_EMAIL_NEEDS_TICKET,
 }
 
 
@@ -243,6 +272,7 @@ def sample_variables(name: str) -> dict[str, Any]:
         "next_update_due": now + timedelta(hours=24),
         "channel": "comment",
         "requested_by": "customer@example.com",
+        "linked_ticket_id": 1001,
     }
 
 

@@ -118,13 +118,33 @@ async def test_check_auth_rejects_anonymous_user(zd: ZendeskClient, mock: respx.
     ("status", "body", "error_cls", "fragment"),
     [
         (401, {"error": "Couldn't authenticate you"}, ZendeskAuthError, "Couldn't authenticate"),
-        (403, {"error": {"title": "Forbidden", "message": "You do not have access"}}, ZendeskForbidden, "You do not have access"),
-        (404, {"error": "RecordNotFound", "description": "Not found"}, ZendeskNotFound, "RecordNotFound: Not found"),
-        (409, {"error": "UpdateConflict", "description": "Ticket changed"}, ZendeskConflict, "UpdateConflict"),
-        (400, {"errors": [{"title": "Invalid", "detail": "page[size] must be ≤ 100"}]}, ZendeskError, "page[size] must be"),
+        (
+            403,
+            {"error": {"title": "Forbidden", "message": "You do not have access"}},
+            ZendeskForbidden,
+            "You do not have access",
+        ),
+        (
+            404,
+            {"error": "RecordNotFound", "description": "Not found"},
+            ZendeskNotFound,
+            "RecordNotFound: Not found",
+        ),
+        (
+            409,
+            {"error": "UpdateConflict", "description": "Ticket changed"},
+            ZendeskConflict,
+            "UpdateConflict",
+        ),
+        (
+            400,
+            {"errors": [{"title": "Invalid", "detail": "page[size] must be ≤ 100"}]},
+            ZendeskError,
+            "page[size] must be",
+        ),
         (404, "<html><body>Not here</body></html>", ZendeskNotFound, "Not here"),
     ],
-)  # fmt: skip
+)
 async def test_error_statuses_map_to_typed_errors(
     zd: ZendeskClient,
     mock: respx.MockRouter,
@@ -304,7 +324,9 @@ async def test_transport_error_retried_on_get(zd: ZendeskClient, mock: respx.Moc
     assert route.call_count == 3
 
 
-async def test_connect_error_retried_even_for_plain_write(zd: ZendeskClient, mock: respx.MockRouter):
+async def test_connect_error_retried_even_for_plain_write(
+    zd: ZendeskClient, mock: respx.MockRouter
+):
     # A connection that never opened cannot have applied anything.
     route = mock.put("/api/v2/tickets/5")
     route.side_effect = [httpx.ConnectError("refused"), httpx.Response(200, json=ticket_json(5))]
@@ -345,7 +367,9 @@ async def test_limiter_queues_burst_of_updates(clock: FakeClock):
             clock=clock,
             sleep=clock.sleep,
         ) as zd:
-            await asyncio.gather(*(zd.update_ticket(i, {"ticket": {"status": "open"}}) for i in range(5)))
+            await asyncio.gather(
+                *(zd.update_ticket(i, {"ticket": {"status": "open"}}) for i in range(5))
+            )
     assert started == [1000.0, 1000.0, 1060.0, 1060.0, 1120.0]
 
 
@@ -461,7 +485,13 @@ async def test_get_ticket_context_parses_sideloads(zd: ZendeskClient, mock: resp
     snap = await zd.get_ticket_context(35436)
 
     include = route.calls.last.request.url.params["include"]
-    assert set(include.split(",")) == {"users", "organizations", "last_audits", "metric_sets", "slas"}
+    assert set(include.split(",")) == {
+        "users",
+        "organizations",
+        "last_audits",
+        "metric_sets",
+        "slas",
+    }
     assert snap.ticket.id == 35436 and snap.ticket.priority == "urgent"
     assert snap.updated_stamp == "2024-05-06T13:15:42Z"
     assert snap.organization is not None
@@ -517,7 +547,11 @@ def test_no_reply_yet_means_no_first_reply_time():
 
 def test_ticket_context_accepts_top_level_metric_sets_and_last_audits_key():
     body = {
-        "ticket": {"id": 4, "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T02:00:00Z"},
+        "ticket": {
+            "id": 4,
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T02:00:00Z",
+        },
         "metric_sets": [{"ticket_id": 4, "replies": 1, "reply_time_in_minutes": {"calendar": 30}}],
         "last_audits": [
             {"id": 1, "ticket_id": 4, "created_at": "2024-01-01T00:00:00Z", "events": []},
@@ -635,15 +669,20 @@ def test_comment_of():
 
 async def test_list_audits_follows_cursor_links(zd: ZendeskClient, mock: respx.MockRouter):
     page2_url = f"{BASE}/api/v2/tickets/5/audits?page%5Bafter%5D=abc&page%5Bsize%5D=100"
+    # respx matches params as a subset, so the more specific route goes first.
+    second = mock.get("/api/v2/tickets/5/audits", params={"page[after]": "abc"}).respond(
+        json={
+            "audits": [{"id": 3, "events": []}],
+            "meta": {"has_more": False},
+            "links": {"next": None},
+        }
+    )
     first = mock.get("/api/v2/tickets/5/audits", params={"page[size]": "100"}).respond(
         json={
             "audits": [{"id": 1, "events": []}, {"id": 2, "events": []}],
             "meta": {"has_more": True, "after_cursor": "abc"},
             "links": {"next": page2_url},
         }
-    )
-    second = mock.get("/api/v2/tickets/5/audits", params={"page[after]": "abc"}).respond(
-        json={"audits": [{"id": 3, "events": []}], "meta": {"has_more": False}, "links": {"next": None}}
     )
     ids = [a.id async for a in zd.list_audits(5)]
     assert ids == [1, 2, 3]
@@ -666,12 +705,26 @@ async def test_pagination_refuses_foreign_host(zd: ZendeskClient, mock: respx.Mo
     assert seen == [1]
 
 
+async def test_pagination_stops_on_repeated_next_link(zd: ZendeskClient, mock: respx.MockRouter):
+    mock.get("/api/v2/tickets/5/comments").respond(
+        json={
+            "comments": [],
+            "meta": {"has_more": True},
+            "links": {"next": f"{BASE}/api/v2/tickets/5/comments?page%5Bafter%5D=same"},
+        }
+    )
+    with pytest.raises(ZendeskError, match="repeated"):
+        _ = [c async for c in zd.list_comments(5)]
+
+
 async def test_update_many_splits_over_100_ids(zd: ZendeskClient, mock: respx.MockRouter):
     bodies: list[tuple[str, Any]] = []
 
     def record(request: httpx.Request) -> httpx.Response:
         bodies.append((request.url.params["ids"], json.loads(request.content)))
-        return httpx.Response(200, json={"job_status": {"id": f"j{len(bodies)}", "status": "queued"}})
+        return httpx.Response(
+            200, json={"job_status": {"id": f"j{len(bodies)}", "status": "queued"}}
+        )
 
     mock.put("/api/v2/tickets/update_many").mock(side_effect=record)
     jobs = await zd.update_many(list(range(1, 251)), {"additional_tags": ["escalated"]})

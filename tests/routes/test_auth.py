@@ -49,9 +49,10 @@ async def sign_in(client: httpx.AsyncClient, token: str) -> httpx.Response:
 async def test_pages_send_a_stranger_to_sign_in(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path, params={"x": "1"})
     assert response.status_code == 303
-    assert response.headers["location"] == "/login?next=" + httpx.URL(path).path.replace(
-        "/", "%2F"
-    ) + "%3Fx%3D1"
+    assert (
+        response.headers["location"]
+        == "/login?next=" + httpx.URL(path).path.replace("/", "%2F") + "%3Fx%3D1"
+    )
 
 
 @pytest.mark.parametrize(

@@ -12,61 +12,139 @@ from app.rules.detect import LANGUAGES, ImpactSettings, clean_text, detect_impac
 CATEGORY_CASES: list[tuple[str, Category, str]] = [
     # en
     ("en", "prolonged_outage", "Our webshop has been down since 6am and customers cannot pay."),
-    ("en", "major_problem", "Since the upgrade our 300 agents are idle half the day and you "
-     "have not found the root cause after two weeks."),
-    ("en", "recurring_incidents", "This is the third outage this week; each time our stores "
-     "cannot process sales for an hour."),
-    ("en", "security_breach", "Users from another tenant can open our admin pages without "
-     "logging in."),
+    (
+        "en",
+        "major_problem",
+        "Since the upgrade our 300 agents are idle half the day and you "
+        "have not found the root cause after two weeks.",
+    ),
+    (
+        "en",
+        "recurring_incidents",
+        "This is the third outage this week; each time our stores "
+        "cannot process sales for an hour.",
+    ),
+    (
+        "en",
+        "security_breach",
+        "Users from another tenant can open our admin pages without logging in.",
+    ),
     ("en", "data_loss", "The nightly sync deleted 4,500 patient appointments from the database."),
-    ("en", "business_risk", "Our go-live is next Monday and if this is not fixed by Friday we "
-     "have to cancel the launch."),
+    (
+        "en",
+        "business_risk",
+        "Our go-live is next Monday and if this is not fixed by Friday we "
+        "have to cancel the launch.",
+    ),
     # nl
-    ("nl", "prolonged_outage", "Onze webshop ligt er al sinds vannacht uit, klanten kunnen "
-     "niets bestellen."),
-    ("nl", "major_problem", "De medewerkers kunnen nauwelijks werken en de oorzaak is na twee "
-     "weken nog steeds onbekend."),
-    ("nl", "recurring_incidents", "Voor de derde keer deze maand valt de koppeling uit, "
-     "waardoor facturen niet verstuurd worden."),
+    (
+        "nl",
+        "prolonged_outage",
+        "Onze webshop ligt er al sinds vannacht uit, klanten kunnen niets bestellen.",
+    ),
+    (
+        "nl",
+        "major_problem",
+        "De medewerkers kunnen nauwelijks werken en de oorzaak is na twee "
+        "weken nog steeds onbekend.",
+    ),
+    (
+        "nl",
+        "recurring_incidents",
+        "Voor de derde keer deze maand valt de koppeling uit, "
+        "waardoor facturen niet verstuurd worden.",
+    ),
     ("nl", "security_breach", "Er is een datalek: klanten zien de facturen van andere klanten."),
     ("nl", "data_loss", "Na de update zijn 2.000 orderregels verdwenen uit de database."),
     ("nl", "business_risk", "Als dit niet voor vrijdag is opgelost, missen we de livegang."),
     # de
-    ("de", "prolonged_outage", "Seit heute Morgen ist unser Kundenportal nicht erreichbar, "
-     "kein Kunde kann bestellen."),
-    ("de", "major_problem", "Unsere Mitarbeiter können kaum arbeiten und die Ursache ist nach "
-     "zwei Wochen immer noch unklar."),
-    ("de", "recurring_incidents", "Schon wieder ist der Druckdienst abgestürzt, zum vierten Mal "
-     "diese Woche; die Lagerarbeiter können keine Lieferscheine drucken."),
-    ("de", "security_breach", "Wir haben eine Sicherheitslücke entdeckt: Fremde können ohne "
-     "Anmeldung Rechnungen herunterladen."),
+    (
+        "de",
+        "prolonged_outage",
+        "Seit heute Morgen ist unser Kundenportal nicht erreichbar, kein Kunde kann bestellen.",
+    ),
+    (
+        "de",
+        "major_problem",
+        "Unsere Mitarbeiter können kaum arbeiten und die Ursache ist nach "
+        "zwei Wochen immer noch unklar.",
+    ),
+    (
+        "de",
+        "recurring_incidents",
+        "Schon wieder ist der Druckdienst abgestürzt, zum vierten Mal "
+        "diese Woche; die Lagerarbeiter können keine Lieferscheine drucken.",
+    ),
+    (
+        "de",
+        "security_breach",
+        "Wir haben eine Sicherheitslücke entdeckt: Fremde können ohne "
+        "Anmeldung Rechnungen herunterladen.",
+    ),
     ("de", "data_loss", "Kundendaten wurden durch einen Fehler gelöscht."),
-    ("de", "business_risk", "Unser Go-Live am Montag ist gefährdet, bei Verzug droht eine "
-     "Vertragsstrafe."),
+    (
+        "de",
+        "business_risk",
+        "Unser Go-Live am Montag ist gefährdet, bei Verzug droht eine Vertragsstrafe.",
+    ),
     # fr
-    ("fr", "prolonged_outage", "Depuis ce matin notre site est en panne, nos clients ne "
-     "peuvent plus passer de commandes."),
-    ("fr", "major_problem", "Nos collaborateurs sont bloqués toute la journée et la cause est "
-     "toujours inconnue."),
-    ("fr", "recurring_incidents", "C'est la troisième panne cette semaine, nos agences ne "
-     "peuvent pas encaisser les paiements."),
-    ("fr", "security_breach", "Nous avons découvert une faille de sécurité : des utilisateurs "
-     "d'un autre client voient nos données."),
+    (
+        "fr",
+        "prolonged_outage",
+        "Depuis ce matin notre site est en panne, nos clients ne peuvent plus passer de commandes.",
+    ),
+    (
+        "fr",
+        "major_problem",
+        "Nos collaborateurs sont bloqués toute la journée et la cause est toujours inconnue.",
+    ),
+    (
+        "fr",
+        "recurring_incidents",
+        "C'est la troisième panne cette semaine, nos agences ne "
+        "peuvent pas encaisser les paiements.",
+    ),
+    (
+        "fr",
+        "security_breach",
+        "Nous avons découvert une faille de sécurité : des utilisateurs "
+        "d'un autre client voient nos données.",
+    ),
     ("fr", "data_loss", "Après la migration, des milliers de dossiers clients ont été supprimés."),
-    ("fr", "business_risk", "Si ce n'est pas résolu avant vendredi, notre mise en production "
-     "sera reportée."),
+    (
+        "fr",
+        "business_risk",
+        "Si ce n'est pas résolu avant vendredi, notre mise en production sera reportée.",
+    ),
     # es
-    ("es", "prolonged_outage", "Desde anoche la tienda online está caída y los clientes no "
-     "pueden pagar."),
-    ("es", "major_problem", "Nuestros agentes no pueden atender llamadas y todavía no saben la "
-     "causa; es un problema grave."),
-    ("es", "recurring_incidents", "Es la tercera caída esta semana y nuestros empleados no "
-     "pueden fichar."),
-    ("es", "security_breach", "Hemos detectado un acceso no autorizado: se filtraron las "
-     "credenciales de administrador."),
+    (
+        "es",
+        "prolonged_outage",
+        "Desde anoche la tienda online está caída y los clientes no pueden pagar.",
+    ),
+    (
+        "es",
+        "major_problem",
+        "Nuestros agentes no pueden atender llamadas y todavía no saben la "
+        "causa; es un problema grave.",
+    ),
+    (
+        "es",
+        "recurring_incidents",
+        "Es la tercera caída esta semana y nuestros empleados no pueden fichar.",
+    ),
+    (
+        "es",
+        "security_breach",
+        "Hemos detectado un acceso no autorizado: se filtraron las credenciales de administrador.",
+    ),
     ("es", "data_loss", "Tras la actualización se borraron 800 pedidos de la base de datos."),
-    ("es", "business_risk", "Si no se soluciona antes del lunes, perderemos la fecha de "
-     "lanzamiento acordada en el contrato."),
+    (
+        "es",
+        "business_risk",
+        "Si no se soluciona antes del lunes, perderemos la fecha de "
+        "lanzamiento acordada en el contrato.",
+    ),
 ]
 
 
@@ -119,10 +197,16 @@ NEGATIONS = [
     ("nl", "Het probleem zit alleen in onze testomgeving, geen impact op productie."),
     ("nl", "Er zijn geen gegevens verloren gegaan en productie draait gewoon."),
     ("nl", "Er is geen sprake van dataverlies, alleen een vertraging in de rapportage."),
-    ("de", "Das Problem tritt nur in unserer Testumgebung auf, die Produktion ist nicht betroffen."),
+    (
+        "de",
+        "Das Problem tritt nur in unserer Testumgebung auf, die Produktion ist nicht betroffen.",
+    ),
     ("de", "Es gibt keinen Datenverlust und nichts ist ausgefallen."),
     ("de", "Kein Kunde ist betroffen."),
-    ("fr", "Cela se produit uniquement sur l'environnement de recette, pas d'impact en production."),
+    (
+        "fr",
+        "Cela se produit uniquement sur l'environnement de recette, pas d'impact en production.",
+    ),
     ("fr", "Aucune donnée n'a été perdue et rien n'est en panne."),
     ("fr", "La production n'est pas affectée."),
     ("es", "Solo ocurre en el entorno de pruebas, no hay impacto en producción."),
@@ -218,20 +302,30 @@ def test_evidence_is_the_original_sentences_that_carry_impact() -> None:
 
 
 def test_evidence_keeps_abbreviations_inside_a_sentence() -> None:
-    impact = detect_impact("Alle Nutzer sind betroffen, der Umsatzausfall liegt bei ca. 15.000 EUR.")
-    assert impact.evidence == ["Alle Nutzer sind betroffen, der Umsatzausfall liegt bei ca. 15.000 EUR."]
+    impact = detect_impact(
+        "Alle Nutzer sind betroffen, der Umsatzausfall liegt bei ca. 15.000 EUR."
+    )
+    assert impact.evidence == [
+        "Alle Nutzer sind betroffen, der Umsatzausfall liegt bei ca. 15.000 EUR."
+    ]
 
 
 @pytest.mark.parametrize(
     ("text", "production", "business_risk"),
     [
         ("Production is down and no customer can order.", True, False),
-        ("Our go-live next week is at risk if this is not fixed; we face contract penalties.", False, True),
+        (
+            "Our go-live next week is at risk if this is not fixed; we face contract penalties.",
+            False,
+            True,
+        ),
         ("We risk losing all customer data if the migration fails again.", False, True),
         ("Checkout fails for all users, and the launch on Monday will be cancelled.", True, True),
     ],
 )
-def test_production_and_business_risk_flags(text: str, production: bool, business_risk: bool) -> None:
+def test_production_and_business_risk_flags(
+    text: str, production: bool, business_risk: bool
+) -> None:
     impact = detect_impact(text)
     assert impact.present
     assert (impact.production, impact.business_risk) == (production, business_risk)
@@ -275,9 +369,9 @@ def test_extra_business_risk_term_is_risk_not_production() -> None:
 
 
 def test_extra_negations_cancel_their_sentence() -> None:
-    text = "Production is down for all customers, sandbox only."
+    text = "Production is down for all customers, Demo-Tenant only."
     assert detect_impact(text).present
-    settings = ImpactSettings(extra_negations=["sandbox only"])
+    settings = ImpactSettings(extra_negations=["demo-tenant only"])
     assert not detect_impact(text, settings=settings).present
 
 
@@ -296,11 +390,17 @@ def test_all_languages_are_configured_by_default() -> None:
 
 QUOTE_CASES = [
     ("en", "Please escalate.\n\nOn Mon, 3 Jun 2024 at 10:00, Support <s@x.com> wrote:\n> old text"),
-    ("en", "Please escalate.\n\nOn Mon, 3 Jun 2024 at 10:00 Support Team <\nsupport@x.com> wrote:\nold"),
+    (
+        "en",
+        "Please escalate.\n\nOn Mon, 3 Jun 2024 at 10:00 Support <\nsupport@x.com> wrote:\nold",
+    ),
     ("nl", "Please escalate.\n\nOp ma 3 jun. 2024 om 10:00 schreef Support <s@x.com>:\noud"),
     ("de", "Please escalate.\n\nAm Mo., 3. Juni 2024 um 10:00 Uhr schrieb Support <s@x.com>:\nalt"),
     ("fr", "Please escalate.\n\nLe lun. 3 juin 2024 à 10:00, Support <s@x.com> a écrit :\nvieux"),
-    ("es", "Please escalate.\n\nEl lun, 3 jun 2024 a las 10:00, Support (<s@x.com>) escribió:\nviejo"),
+    (
+        "es",
+        "Please escalate.\n\nEl lun, 3 jun 2024 a las 10:00, Support (<s@x.com>) escribió:\nviejo",
+    ),
     ("en", "Please escalate.\n\n-----Original Message-----\nFrom: Support\nold"),
     ("en", "Please escalate.\n\nFrom: Support <s@x.com>\nSent: Monday, June 3, 2024 10:00\nold"),
     ("de", "Please escalate.\n\nVon: Support <s@x.com>\nGesendet: Montag, 3. Juni 2024\nalt"),
@@ -375,8 +475,5 @@ def test_plain_body_is_used_when_html_is_empty_and_entities_unescaped() -> None:
 
 
 def test_cleaning_keeps_impact_and_drops_quoted_impact() -> None:
-    body = (
-        "Any update?\n\nOn Tue, Support wrote:\n> Is production down and are customers "
-        "affected?"
-    )
+    body = "Any update?\n\nOn Tue, Support wrote:\n> Is production down and are customers affected?"
     assert not detect_impact(clean_text(body)).present
