@@ -136,9 +136,12 @@ def require_viewer(request: Request, settings: SettingsDep) -> Principal:
 
 
 def require_csm(request: Request, settings: SettingsDep) -> Principal:
+    # Bearer only: a browser's cookie must not be able to file escalations cross-site.
     principal = principal_of(request, settings)
     if principal is None:
         raise Unauthorized("CSM token required (Authorization: Bearer <token>)")
+    if principal.role not in ("csm", "admin"):
+        raise Forbidden("this needs a CSM token (CSM_API_TOKENS) or the admin token")
     return principal
 
 

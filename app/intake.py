@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -118,4 +119,24 @@ def to_delivery(body: bytes, headers: Mapping[str, str]) -> IncomingDelivery | N
         key = "sha256:" + hashlib.sha256(body).hexdigest()
     return IncomingDelivery(
         dedupe_key=f"zendesk:{str(key)[:180]}", kind=kind, ticket_id=ticket_id, payload=payload
+    )
+
+
+def csm_delivery(
+    *,
+    ticket_id: int,
+    reason: str,
+    business_impact: str,
+    requested_by: str,
+    idempotency_key: str | None,
+) -> IncomingDelivery:
+    """A CSM's escalation request as an inbox row. Without an Idempotency-Key every call is a
+    new request; with one, a client's retry is recognised."""
+    text = f"{reason.strip()}\n\n{business_impact.strip()}"
+    key = idempotency_key or hashlib.sha256(os.urandom(16)).hexdigest()
+    return IncomingDelivery(
+        dedupe_key=f"csm:{key[:180]}",
+        kind="csm_request",
+        ticket_id=ticket_id,
+        payload={"text": text, "requested_by": requested_by},
     )

@@ -21,6 +21,7 @@ from app.errors import AppError
 from app.logging import configure_logging
 from app.pipeline import Pipeline
 from app.routes import admin, escalations, health, webhooks
+from app.scheduler import Scheduler
 from app.settings import Settings, get_settings
 from app.worker import Worker
 
@@ -52,7 +53,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await rules.refresh(session)
     zendesk = build_zendesk(settings)
     statuspage_url = settings.statuspage_base_url
-    statuspage = StatuspageClient(base_url=statuspage_url) if statuspage_url else None
+    statuspage = (
+        StatuspageClient(
+            base_url=statuspage_url, cache_ttl_seconds=settings.statuspage_cache_seconds
+        )
+        if statuspage_url
+        else None
+    )
     pipeline = Pipeline(sessions=sessions, zendesk=zendesk, rules=rules, statuspage=statuspage)
     app.state.sessions = sessions
     app.state.zendesk = zendesk
@@ -60,7 +67,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.rules = rules
     app.state.pipeline = pipeline
     app.state.worker = None
+    app.state.scheduler = None
     warming: asyncio.Task[None] | None = None
+    scheduler: Scheduler | None = None
     if settings.worker_enabled:
 
         async def refresh_rules() -> None:
@@ -73,6 +82,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker.start()
         app.state.worker = worker
         warming = asyncio.create_task(pipeline.warm())
+        scheduler = Scheduler(
+            sessions=sessions,
+            rules=rules,
+            statuspage=statuspage,
+            interval_seconds=settings.scheduler_interval_seconds,
+            wake=worker.wake,
+        )
+        scheduler.start()
+        app.state.scheduler = scheduler
     log.info(
         "service.started",
         version=__version__,
@@ -85,6 +103,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if warming is not None:
             warming.cancel()
+        if scheduler is not None:
+            await scheduler.stop()
         if app.state.worker is not None:
             await app.state.worker.stop()
         await zendesk.aclose()

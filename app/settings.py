@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     zendesk_rate_window_seconds: float = Field(default=60.0, gt=0)
 
     statuspage_url: str | None = None
+    statuspage_cache_seconds: float = Field(default=60.0, ge=0)
 
     admin_token: SecretStr | None = None
     viewer_tokens: str = ""

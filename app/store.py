@@ -277,3 +277,33 @@ async def recent_escalated_tickets(
         .order_by(Escalation.escalated_at)
     )
     return list(rows.all())
+
+
+async def overdue_escalations(session: AsyncSession, *, now: datetime) -> Sequence[Escalation]:
+    """Open escalations whose update to the customer is overdue."""
+    return (
+        await session.scalars(
+            select(Escalation).where(
+                Escalation.state.in_(("escalated", "acknowledged")),
+                Escalation.next_update_due_at.is_not(None),
+                Escalation.next_update_due_at <= now,
+            )
+        )
+    ).all()
+
+
+async def now_eligible_escalations(session: AsyncSession, *, now: datetime) -> Sequence[Escalation]:
+    """Requests refused as too early whose SLA time has now passed."""
+    return (
+        await session.scalars(
+            select(Escalation).where(
+                Escalation.state == "not_eligible",
+                Escalation.eligible_at.is_not(None),
+                Escalation.eligible_at <= now,
+            )
+        )
+    ).all()
+
+
+async def escalations_in_state(session: AsyncSession, state: str) -> Sequence[Escalation]:
+    return (await session.scalars(select(Escalation).where(Escalation.state == state))).all()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Header, Query
+from pydantic import BaseModel, ConfigDict, Field
 
-from app import store
-from app.deps import SessionDep, ViewerDep
+from app import intake, metrics, store
+from app.deps import CsmDep, SessionDep, ViewerDep, WorkerDep
 from app.errors import BadRequest, NotFound
 from app.models import Escalation, EscalationEvent
 
@@ -115,3 +115,44 @@ async def get_escalation(ticket_id: int, _: ViewerDep, session: SessionDep) -> E
     return EscalationDetail(
         **EscalationOut.of(escalation).model_dump(), events=[EventOut.of(e) for e in events]
     )
+
+
+class CsmEscalationRequest(BaseModel):
+    """Seed: "Via Your Customer Success Manager" — the CSM relays reason and business impact."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ticket_id: int = Field(gt=0)
+    reason: str = Field(min_length=3, max_length=10_000)
+    business_impact: str = Field(min_length=3, max_length=10_000)
+    requested_by: str = Field(min_length=3, max_length=300)
+
+
+class EscalationRequested(BaseModel):
+    delivery_id: int
+    duplicate: bool
+
+
+@router.post("/escalations", status_code=202, response_model=EscalationRequested)
+async def request_escalation(
+    body: CsmEscalationRequest,
+    _: CsmDep,
+    session: SessionDep,
+    worker: WorkerDep,
+    idempotency_key: Annotated[str | None, Header(max_length=180)] = None,
+) -> EscalationRequested:
+    """Escalate a ticket on a customer's behalf; evaluated like any request (202, queued)."""
+    incoming = intake.csm_delivery(
+        ticket_id=body.ticket_id,
+        reason=body.reason,
+        business_impact=body.business_impact,
+        requested_by=body.requested_by,
+        idempotency_key=idempotency_key,
+    )
+    accepted = await store.accept_delivery(session, incoming)
+    await session.commit()
+    if not accepted.duplicate:
+        metrics.DELIVERIES_RECEIVED.labels(kind="csm_request").inc()
+        if worker is not None:
+            worker.wake()
+    return EscalationRequested(delivery_id=accepted.delivery_id, duplicate=accepted.duplicate)
