@@ -679,7 +679,12 @@ class Pipeline:
             escalation = await store.lock_escalation(session, ctx.ticket.id)
             if escalation is None:
                 escalation = Escalation(
-                    ticket_id=ctx.ticket.id, state="requested", outcome=decision.outcome
+                    ticket_id=ctx.ticket.id,
+                    state="requested",
+                    outcome=decision.outcome,
+                    request={},
+                    applied={},
+                    account_team=[],
                 )
                 session.add(escalation)
             _describe(escalation, ctx)

@@ -145,10 +145,18 @@ class Worker:
             await store.fail_delivery(
                 session, delivery.id, worker=self.name, error=str(reason), retry_at=retry_at
             )
+        # A failure outside the error family is a bug: keep its traceback for whoever debugs it.
+        exc_info = error if not isinstance(error, AppError) else None
         if retry_at is None:
             metrics.DELIVERIES_DEAD.inc()
-            log.error("delivery.dead", error=str(reason), attempts=delivery.attempts)
+            log.error(
+                "delivery.dead", error=str(reason), attempts=delivery.attempts, exc_info=exc_info
+            )
         else:
             log.warning(
-                "delivery.retry", error=str(reason), attempts=delivery.attempts, retry_at=retry_at
+                "delivery.retry",
+                error=str(reason),
+                attempts=delivery.attempts,
+                retry_at=retry_at.isoformat(),
+                exc_info=exc_info,
             )

@@ -99,7 +99,7 @@ async def test_email_without_a_ticket_it_may_escalate_is_answered_and_escalates_
         email = await ticket_of(s, email_id)
         assert "escalation_email_needs_ticket" in email["tags"]
         answers = [c for c in await comments_of(s, email_id) if c["author_id"] == 1]
-        assert len(answers) == 1 and "ticket number" in answers[0]["body"]
+        assert len(answers) == 1 and "number of the support ticket" in answers[0]["body"]
         assert "escalated" not in (await ticket_of(s, 1001))["tags"]
         listing = (await s.service.get("/api/escalations")).json()["escalations"]
         assert listing == []
@@ -292,7 +292,13 @@ async def test_second_request_adds_to_the_record_and_recurring_incidents_are_fla
         notes, _ = await escalator_comments(s, tickets[2])
         assert f"#{tickets[0]}" in notes[0]["body"] and f"#{tickets[1]}" in notes[0]["body"]
 
-        await escalate(s, tickets[0], body="Escalating again: now our data exports are lost too.")
+        # The address is still in the CCs, so the second request comes by email.
+        await inbound_email(
+            s,
+            f"Ticket #{tickets[0]} again",
+            "Escalating again: now our data exports are lost too.",
+            "ops@acme.example",
+        )
         await drained(s)
         notes, replies = await escalator_comments(s, tickets[0])
         assert len(notes) == 2 and len(replies) == 1  # one extra note, no second escalation
