@@ -19,9 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.rules.detect import detect_impact
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "impact-examples.jsonl"
-# Held-out sets written fresh, each before the lexicon change it measures (see their README).
+# Held-out sets, each written fresh before it was first run: _1 before the lexicon broadening
+# (first run: precision 1.00, recall 0.75), _2 after it (first run: precision 0.86, recall 0.62).
 HELD_OUT_SETS = sorted(
-    (Path(__file__).resolve().parents[1] / "tests" / "rules" / "data").glob("impact_heldout_*.jsonl")
+    (Path(__file__).resolve().parents[1] / "tests" / "rules" / "data").glob(
+        "impact_heldout_*.jsonl"
+    )
 )
 
 # (lang, text, impact, primary category or None). Written without looking at the corpus wording.
@@ -529,7 +532,9 @@ def _report(name: str, rows: list[tuple[str, str, bool, str | None]], *, verbose
             if expected and impact.present and category is not None:
                 c["cat_ok"] += bool(impact.categories) and impact.categories[0] == category
                 c["cat_n"] += 1
-        wrong = impact.present != expected or (expected and impact.categories[:1] != [category])
+        wrong = impact.present != expected or (
+            expected and category is not None and impact.categories[:1] != [category]
+        )
         if verbose and wrong:
             print(
                 f"  MISS [{lang}] expected={expected}/{category} got={impact.present}/"

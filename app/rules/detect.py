@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
 from html.parser import HTMLParser
+from itertools import chain
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field

@@ -219,6 +219,8 @@ EFFECT: Fragments = {
         r"unmoglich|unmoeglich",
         r"abgelehnt|blockiert|hangt|haengt|hangen|haengen|gestoppt|stoppt|~stopp",
         r"fehlgeschlagen|(?:schlagt|schlaegt|schlagen) (?:\w+ )?fehl|scheiter\w*",
+        r"(?:bricht|brechen|brach|brachen) (?:\w+ ){0,6}?ab|abgebrochen|~abbruch\w*|"
+        r"(?:bleiben|bleibt|blieben|blieb) (?:\w+ )?liegen|liegen geblieben",
         r"kaputt|~absturz\w*|abgesturzt|abgestuerzt|(?:sturzt|stuerzt|sturzen) (?:\w+ )?ab",
         r"betroffen|~beeintrachtig\w*|~beeintraechtig\w*|gestort|gestoert|behindert",
         r"langsam\w*|~verzogerung\w*|~verzoegerung\w*|verzogert|verzoegert",
@@ -295,8 +297,10 @@ SECURITY: Fragments = {
         r"gehackt|hacker\w*|inbraak|aanval\w*",
         r"inbreuk\w*",
         r"zonder (?:in te loggen|inloggen|authenticatie|wachtwoord)",
-        r"(?:wachtwoord\w*|inloggegevens|sleutels|api-?sleutels)(?:\W+\w+){0,4}?\W+"
-        r"(?:zichtbaar|gelekt|openbaar|gestolen|blootgesteld)",
+        r"(?:wachtwoord\w*|inloggegevens|inlogcodes|sleutels|api-?sleutels|tokens|gegevens)"
+        r"(?:\W+\w+){0,4}?\W+(?:zichtbaar|gelekt|uitgelekt|openbaar|gestolen|blootgesteld|"
+        r"buitgemaakt|op straat|gepubliceerd|ingezien)",
+        r"uitgelekt|gelekt|~gegevenslek\w*",
         r"(?:gegevens|facturen|dossiers|accounts) van andere (?:klanten|gebruikers|organisaties)",
     ],
     "de": [
@@ -306,8 +310,11 @@ SECURITY: Fragments = {
         r"unbefugt\w*|unberechtigt\w*|unautorisiert\w*",
         r"gehackt|hacker\w*|~angriff\w*|kompromittiert",
         r"ohne (?:anmeldung|login|authentifizierung|passwort|berechtigung)",
-        r"(?:passwort\w*|passworter|zugangsdaten|schlussel|api-?schlussel\w*)(?:\W+\w+){0,4}?\W+"
-        r"(?:sichtbar|offengelegt|geleakt|offentlich|gestohlen)",
+        r"(?:passwort\w*|passworter|kennwort\w*|kennworter|zugangsdaten|anmeldedaten|"
+        r"schlussel|api-?schlussel\w*|kundendaten|tokens)(?:\W+\w+){0,5}?\W+"
+        r"(?:sichtbar|einsehbar|offengelegt|geleakt|offentlich|gestohlen|aufgetaucht|"
+        r"veroffentlicht|abgeflossen|kompromittiert|im (?:internet|netz|darknet))",
+        r"geleakt|~datenabfluss\w*|abgeflossen",
         r"daten (?:anderer|fremder) (?:kunden|mandanten|nutzer)",
         r"fremde (?:rechnungen|daten|kundendaten|konten|dokumente|bestellungen)",
     ],
@@ -320,8 +327,9 @@ SECURITY: Fragments = {
         r"pirat\w*|intrusion\w*|attaque\w*",
         r"fuite\w* (?:de|des) (?:donnees|informations|identifiants|mots de passe)",
         r"sans (?:authentification|connexion|mot de passe|etre connecte\w*)",
-        r"(?:mots? de passe|identifiants|cles d'api|cles)(?:\W+\w+){0,4}?\W+"
-        r"(?:visibles?|exposes?|divulgue\w*|publics?|voles?)",
+        r"(?:mots? de passe|identifiants|cles d'api|cles|jetons|donnees)(?:\W+\w+){0,4}?\W+"
+        r"(?:visibles?|exposes?|divulgue\w*|publics?|voles?|fuite\w*|fuit\w*|compromis\w*|"
+        r"en clair|publie\w*)",
         r"(?:donnees|factures|comptes|dossiers) d'autres (?:clients|utilisateurs)",
         r"(?:donnees|informations)(?:\W+\w+){0,4}?\W+expose\w*|expose\w* (?:\w+ ){0,3}?(?:donnees|informations)",
     ],
@@ -333,8 +341,8 @@ SECURITY: Fragments = {
         r"filtracion\w*|fuga\w* de (?:datos|informacion|credenciales)",
         r"incidente de seguridad",
         r"sin (?:autenticacion|iniciar sesion|contrasena|credenciales)",
-        r"(?:contrasenas?|credenciales|claves)(?:\W+\w+){0,4}?\W+"
-        r"(?:visibles?|expuest\w*|filtrad\w*|public\w*|robad\w*)",
+        r"(?:contrasenas?|credenciales|claves|tokens|datos)(?:\W+\w+){0,4}?\W+"
+        r"(?:visibles?|expuest\w*|filtrad\w*|public\w*|robad\w*|comprometid\w*|en claro)",
         r"(?:datos|facturas|cuentas) de otros (?:clientes|usuarios)",
         r"(?:informacion|datos)(?:\W+\w+){0,4}?\W+expuest\w*|expuest\w* (?:\w+ ){0,3}?(?:informacion|datos)",
     ],
@@ -379,12 +387,14 @@ LOSS: Fragments = {
         r"corrupt(?:ed|ion)|overwritten|wiped",
         r"(?:deleted|missing|vanished|disappeared|wiped|erased|lost|overwrote|corrupted|purged|dropped) "
         r"(?:\S+ ){0,4}?(?:records|data|files|entries|rows|orders|documents|emails|appointments|"
-        r"invoices|attachments)",
+        r"invoices|attachments|notes|contacts|contracts|messages|comments|tickets|accounts|"
+        r"profiles|transactions|payments|history|backups|photos|reports|timesheets)",
     ],
     "nl": [
         r"~gegevensverlies|~dataverlies|verlies van (?:\w+ ){0,2}?(?:data|gegevens)",
         r"~(?:data|gegevens|bestanden|bijlagen|records|dossiers|documenten|bestellingen|mails|"
-        r"foto's|fotos|regels|orders|facturen|afspraken)(?:\W+\w+){0,6}?\W+(?:kwijt|verloren|verdwenen|gewist|verwijderd|"
+        r"foto's|fotos|regels|orders|facturen|afspraken|contracten|berichten|notities|werkbonnen|"
+        r"betalingen|accounts|tickets|historie)(?:\W+\w+){0,6}?\W+(?:kwijt|verloren|verdwenen|gewist|verwijderd|"
         r"overschreven|corrupt|beschadigd|weg)",
         r"(?:kwijt|verloren|verdwenen|gewist|verwijderd|overschreven) (?:\w+ ){0,3}?"
         r"(?:data|gegevens|bestanden|bijlagen|records)",
@@ -395,23 +405,27 @@ LOSS: Fragments = {
         r"(?:geloscht|geloescht|verloren|uberschrieben|ueberschrieben) (?:\S+ ){0,4}?"
         r"(?:daten|datensatz\w*|dateien|dokumente|bestellungen)",
         r"~(?:daten|datensatz\w*|datensatze|datei\w*|dokument\w*|anhang\w*|anhange|eintrag\w*|"
-        r"eintrage|bestellungen|aufzeichnungen)(?:\W+\w+){0,6}?\W+(?:verloren|geloscht|geloescht|"
+        r"eintrage|bestellungen|aufzeichnungen|vertrage|rechnungen|auftrage|termine|zahlungen|"
+        r"nachrichten|konten|notizen|buchungen)(?:\W+\w+){0,6}?\W+(?:verloren|geloscht|geloescht|"
         r"uberschrieben|ueberschrieben|beschadigt|korrupt\w*|weg|verschwunden)",
         r"korrupt\w*|uberschrieben|ueberschrieben",
     ],
     "fr": [
         r"pertes? (?:de |des |d')(?:\w+ ){0,2}?donnees",
         r"(?:supprime|efface|perdu|ecrase)\w* (?:\S+ ){0,4}?(?:donnees|dossiers|fichiers|"
-        r"enregistrements|commandes|documents)",
-        r"(?:donnees|fichiers|documents|enregistrements|pieces jointes|commandes|dossiers)"
+        r"enregistrements|commandes|documents|factures|contrats|fiches|comptes|messages|"
+        r"historique|paiements|rendez-vous)",
+        r"(?:donnees|fichiers|documents|enregistrements|pieces jointes|commandes|dossiers|"
+        r"factures|contrats|fiches|comptes|messages|historique|paiements|rendez-vous)"
         r"(?:\W+\w+){0,6}?\W+(?:perdu|supprime|efface|ecrase|corrompu|disparu|endommage)\w*",
         r"corrompu\w*|ecrase\w*",
     ],
     "es": [
         r"~perdida\w* de (?:\w+ ){0,2}?datos",
         r"(?:borr|elimin|perdi|sobrescrib)\w* (?:\S+ ){0,4}?(?:datos|registros|pedidos|archivos|"
-        r"documentos|facturas)",
-        r"(?:datos|dato|archivos|ficheros|documentos|registros|adjuntos|pedidos)"
+        r"documentos|facturas|contratos|fichas|cuentas|mensajes|historial|citas|pagos|correos)",
+        r"(?:datos|dato|archivos|ficheros|documentos|registros|adjuntos|pedidos|facturas|"
+        r"contratos|fichas|cuentas|mensajes|historial|citas|pagos|correos)"
         r"(?:\W+\w+){0,6}?\W+(?:perdid|borrad|eliminad|sobrescrit|corrupt|corromp|desaparecid|"
         r"danad)\w*",
         r"corrupt[oa]s?|sobrescrit\w*|corromp\w*",
@@ -574,23 +588,26 @@ RISK_OBJ: Fragments = {
     "nl": [
         r"livegang|live gaan|in productie (?:gaan|nemen)|~productiestart|oplevering|lancering|"
         r"deadline\w*|~contract\w*|toezichthouder|~wettelijk\w*|~verplicht\w*|~audit\w*|avg|"
-        r"accountant\w*|inbedrijfstelling|jaarafsluiting|piekseizoen",
+        r"accountant\w*|inbedrijfstelling|jaarafsluiting|piekseizoen|go-?live|~migratie\w*|"
+        r"~jaarrapport\w*|~rapportage\w*|~aangifte\w*|~inspectie\w*",
     ],
     "de": [
         r"go-?live|~livegang|~produktivstart|produktivsetzung|inbetriebnahme|~markteinfuhrung|"
         r"~markteinfuehrung|~frist\w*|~termin\w*|~vertrag\w*|~aufsicht\w*|~behorde\w*|"
         r"~gesetzlich\w*|~pflicht\w*|dsgvo|~audit\w*|~prufung\w*|~wirtschaftsprufer\w*|"
-        r"~jahresabschluss\w*",
+        r"~jahresabschluss\w*|~migration\w*|~meldung\w*|~bericht\w*|~stichtag\w*",
     ],
     "fr": [
         r"mise en (?:production|service|ligne)|lancement|date limite|echeance\w*|~contrat\w*|"
         r"~reglement\w*|conformite|rgpd|~audit\w*|commissaire\w* aux comptes|~ministere|"
-        r"obligation\w*|cloture",
+        r"obligation\w*|cloture|go-?live|demarrage|bascule|migration|declaration\w*|"
+        r"inspection|regulat\w*|reglementaire\w*",
     ],
     "es": [
         r"puesta en (?:produccion|marcha)|salida a produccion|lanzamiento|fecha limite|"
         r"fecha de entrega|plazo\w*|~contrato\w*|regulador\w*|cumplimiento|rgpd|auditor\w*|"
-        r"obligacion\w*|ministerio|cierre",
+        r"obligacion\w*|ministerio|cierre|go-?live|arranque|migracion|declaracion\w*|"
+        r"inspeccion|normativ\w*|legal\w*|regulatori\w*",
     ],
 }
 
@@ -637,7 +654,8 @@ OBJ_STRONG: Fragments = {
     "en": [
         r"(?:end[- ]?)?users?|customers?|clients?|tenants?|subscribers?|passengers?|guests?|consumers?|patients?|citizens|students|"
         r"members|employees|staff|colleagues|workers|agents|engineers|technicians|drivers|"
-        r"nurses|doctors|people|operators|cashiers|teams?|departments?|stores?|shops?|branches|"
+        r"nurses|doctors|people|operators|cashiers|planners|dispatchers|couriers|pickers|"
+        r"clerks|accountants|advisors|advisers|teams?|departments?|stores?|shops?|branches|"
         r"hospitals?|warehouses?|factory|factories|plants|orders?|payments?|invoic\w*|billing|"
         r"revenue|sales|turnover|income|money|transactions?|shipments?|deliveries|delivery|"
         r"checkout|bookings?|reservations?|claims|policies|payroll|salaries|finance|operations|"
@@ -648,7 +666,8 @@ OBJ_STRONG: Fragments = {
     ],
     "nl": [
         r"~gebruiker\w*|~klant\w*|~medewerker\w*|werknemers|personeel|collega\w*|agenten|"
-        r"monteurs|patienten|burgers|studenten|leden|~afdeling\w*|callcenter|klantenservice|winkel\w*|filialen|~ziekenhui\w*|"
+        r"monteurs|patienten|burgers|studenten|leden|chauffeurs|planners|bezorgers|koeriers|"
+        r"verpleegkundigen|artsen|kassamedewerkers|magazijnmedewerkers|adviseurs|~afdeling\w*|callcenter|klantenservice|winkel\w*|filialen|~ziekenhui\w*|"
         r"magazijn\w*|~bestelling\w*|~betaling\w*|~factur\w*|~omzet\w*|inkomsten|~verkoop\w*|"
         r"transacties|zendingen|~levering\w*|boekingen|reserveringen|~salaris\w*|"
         r"bedrijfsvoering|~bedrijfsproces\w*|processen|dienstverlening|webwinkel|~kassa\w*|"
@@ -656,7 +675,8 @@ OBJ_STRONG: Fragments = {
     ],
     "de": [
         r"~nutzer\w*|~anwender\w*|~kunde\w*|~mitarbeite\w*|personal|~kolleg\w*|"
-        r"beschaftigte\w*|~patient\w*|burger|~filial\w*|~geschaft\w*|~geschaeft\w*|lager\w*|"
+        r"beschaftigte\w*|~patient\w*|burger|fahrer|~disponent\w*|planer|techniker|monteure|"
+        r"~pflegekrafte|arzte|~kassierer\w*|~lagerarbeiter\w*|~sachbearbeiter\w*|~filial\w*|~geschaft\w*|~geschaeft\w*|lager\w*|"
         r"~bestellung\w*|~auftrag\w*|~auftrage\w*|~zahlung\w*|~rechnung\w*|~abrechnung\w*|"
         r"~umsatz\w*|einnahmen|~verkauf\w*|~transaktion\w*|~lieferung\w*|~buchung\w*|"
         r"~gehalt\w*|betrieb|~betriebsablauf\w*|~geschaftsbetrieb|~prozess\w*|~webshop\w*|"
@@ -664,13 +684,16 @@ OBJ_STRONG: Fragments = {
     ],
     "fr": [
         r"utilisateur\w*|client\w*|collaborateur\w*|employe\w*|salarie\w*|personnel|agents|"
-        r"techniciens|patients|magasin\w*|boutique\w*|agence\w*|entrepot\w*|usine\w*|"
+        r"techniciens|patients|chauffeurs|livreurs|conseillers|caissier\w*|infirmier\w*|"
+        r"medecins|preparateurs|planificateurs|comptables|magasin\w*|boutique\w*|agence\w*|entrepot\w*|usine\w*|"
         r"commande\w*|paiement\w*|factur\w*|chiffre d'affaires|revenus?|ventes?|transactions?|"
         r"livraison\w*|reservation\w*|paie|activite\w*|exploitation|equipes?|personne|"
         r"tout le monde",
     ],
     "es": [
         r"usuari\w*|client\w*|emplead\w*|trabajador\w*|personal|agentes|tecnicos|pacientes|"
+        r"conductores|repartidores|cajer\w*|enfermer\w*|medicos|planificadores|operarios|"
+        r"contables|asesores|"
         r"tiendas?|sucursal\w*|hospital\w*|almacen\w*|fabrica\w*|pedidos?|ordenes|pagos?|"
         r"cobros?|factura\w*|ingresos|ventas?|transacciones|envios|entregas|reservas|nomina\w*|"
         r"negocio\w*|operacion\w*|equipos?|nadie|todo el mundo|todos",
@@ -726,23 +749,29 @@ RISK_CONSEQ: Fragments = {
         r"in gevaar|~risico\w*|(?:missen|mislopen|verliezen|kwijt)|uitstel\w*|uitgesteld|"
         r"~vertraag\w*|annuler\w*|afgeblazen|boete\w*|moeten|voor (?:maandag|dinsdag|woensdag|"
         r"donderdag|vrijdag|zaterdag|zondag|morgen|het einde|eind)|uiterlijk|op tijd|"
-        r"niet (?:halen|gehaald|kunnen)|dreig\w*|~blokkeer\w*",
+        r"niet (?:halen|gehaald|kunnen)|dreig\w*|~blokkeer\w*|"
+        r"(?:kan|kunnen|kon|konden|lukt|lukken) (?:\w+ ){0,4}?(?:niet|geen)|mislukt\w*|faalt|"
+        r"onmogelijk|halen (?:\w+ ){0,3}?niet|komt in gevaar",
     ],
     "de": [
         r"gefahrdet|gefaehrdet|gefahr|~risiko\w*|verpass\w*|verlieren|verschieb\w*|"
         r"verschoben|abgesagt|absagen|~verzoger\w*|strafe\w*|mussen|muessen|bis (?:montag|"
         r"dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|morgen|ende|zum)|rechtzeitig|"
-        r"nicht (?:halten|einhalten|schaffen)|droh\w*|blockier\w*",
+        r"nicht (?:halten|einhalten|schaffen)|droh\w*|blockier\w*|"
+        r"(?:kann|konnen|koennen|konnte|konnten|lasst|laesst|lassen) (?:\w+ ){0,4}?(?:nicht|kein\w*)|"
+        r"fehlgeschlagen|scheiter\w*|unmoglich|unmoeglich|verpass\w*",
     ],
     "fr": [
         r"en danger|compromis\w*|~risque\w*|manquer|rater|perdre|report\w*|annul\w*|"
         r"retard\w*|penalit\w*|devons|devrons|avant (?:lundi|mardi|mercredi|jeudi|vendredi|"
-        r"samedi|dimanche|demain|la fin|le)|a temps|menace\w*|bloqu\w*",
+        r"samedi|dimanche|demain|la fin|le)|a temps|menace\w*|bloqu\w*|"
+        r"(?:ne|n') ?(?:\w+ ){0,3}?(?:pas|plus)|impossible|echou\w*|echec",
     ],
     "es": [
         r"cumplir|incumpl\w*|no (?:\w+ )?(?:llegar|llegamos|llegaremos)|en riesgo|en peligro|~riesgo\w*|perder|perderemos|pospon\w*|aplaz\w*|cancel\w*|"
         r"retras\w*|penaliza\w*|tenemos que|debemos|antes (?:del|de)|a tiempo|amenaza\w*|"
-        r"bloque\w*",
+        r"bloque\w*|no (?:\w+ ){0,2}?(?:podemos|puede|pueden|podremos|podra|funciona\w*)|"
+        r"imposible|falla\w*|fallo",
     ],
 }
 

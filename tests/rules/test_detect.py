@@ -477,3 +477,28 @@ def test_plain_body_is_used_when_html_is_empty_and_entities_unescaped() -> None:
 def test_cleaning_keeps_impact_and_drops_quoted_impact() -> None:
     body = "Any update?\n\nOn Tue, Support wrote:\n> Is production down and are customers affected?"
     assert not detect_impact(clean_text(body)).present
+
+
+# --- broadened lexicons: leak verbs, more record nouns, roles, "cannot" as a risk consequence
+
+BROADENED_CASES: list[tuple[str, Category, str]] = [
+    ("en", "data_loss", "The cleanup script deleted the contacts of our sales team."),
+    ("nl", "security_breach", "De wachtwoorden van beheerders zijn uitgelekt op een forum."),
+    ("nl", "prolonged_outage", "Onze bezorgers zien hun ritten niet meer, dus alles staat stil."),
+    ("nl", "business_risk", "De accountant komt morgen en het rapport kan niet worden gemaakt."),
+    ("de", "security_breach", "Die Zugangsdaten des Servers sind im Netz aufgetaucht."),
+    ("de", "major_problem", "Die Fahrer können keine Lieferscheine mehr abrufen."),
+    ("de", "business_risk", "Die Prüfung ist morgen und der Bericht lässt sich nicht erstellen."),
+    ("fr", "data_loss", "Les contrats de l'an 2024 ont été effacés par la synchronisation."),
+    ("fr", "security_breach", "Les mots de passe des comptes ont fuité sur internet."),
+    ("es", "data_loss", "Se borraron las fichas de todos los pacientes."),
+    ("es", "business_risk", "El arranque del lunes está en riesgo por este fallo."),
+]
+
+
+@pytest.mark.parametrize(("language", "category", "text"), BROADENED_CASES)
+def test_broadened_lexicon_detects(language: str, category: Category, text: str) -> None:
+    impact = detect_impact(text)
+    assert impact.present, text
+    assert category in impact.categories
+    assert impact.language == language
