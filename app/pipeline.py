@@ -361,7 +361,8 @@ class Pipeline:
             # The original CC is on record; this comment only has to supply the impact.
             added = [escalation.request.get("address") or str(rules.escalation_addresses[0])]
         requested_by = request.requested_by
-        if request.from_macro and comment is not None and comment.author_id in snapshot.users:
+        if requested_by is None and comment is not None and comment.author_id in snapshot.users:
+            # The author came with the read's users sideload: a name beats "user 401".
             requested_by = _who(snapshot.users[comment.author_id])
         ctx = await self._context(
             snapshot,
