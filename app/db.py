@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 # Inside the package so an installed (non-editable) service still finds its migrations.
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -70,10 +71,36 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+# Any fixed number: the PostgreSQL advisory lock that serialises migrations across replicas.
+MIGRATION_LOCK_KEY = 0x45534341  # "ESCA"
+
+
 def upgrade_sync(url: str, revision: str = "head") -> None:
     if is_sqlite(url):
         _prepare_sqlite_path(url)
-    command.upgrade(alembic_config(url), revision)
+        command.upgrade(alembic_config(url), revision)
+        return
+    # Replicas starting together would otherwise both run CREATE TABLE and one would crash
+    # with a unique violation in pg_type.
+    asyncio.run(_upgrade_locked(url, revision))
+
+
+async def _upgrade_locked(url: str, revision: str) -> None:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(
+                text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+            try:
+                # Alembic's env runs its own event loop, so it gets a thread.
+                await asyncio.to_thread(command.upgrade, alembic_config(url), revision)
+            finally:
+                await connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+    finally:
+        await engine.dispose()
 
 
 async def upgrade(url: str) -> None:

@@ -8,7 +8,7 @@ import os
 import random
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 import structlog
@@ -77,32 +77,54 @@ class Worker:
                 await self._task
 
     async def _run(self) -> None:
+        """Keep up to `worker_concurrency` deliveries in flight, claiming more as each one
+        finishes: one slow escalation (rate-limited, retrying) does not hold up the others."""
         log.info("worker.started", worker=self.name)
-        while not self._stopping:
-            try:
-                handled = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:  # the loop must outlive a database outage
-                log.error("worker.loop_failed", error=str(e))
-                handled = 0
-            if handled == 0:
-                if self.on_idle is not None:
-                    await self.on_idle()
+        in_flight: set[asyncio.Task[None]] = set()
+
+        def done(task: asyncio.Task[None]) -> None:
+            in_flight.discard(task)
+            self._wake.set()
+
+        try:
+            while not self._stopping:
                 self._wake.clear()
+                free = self.settings.worker_concurrency - len(in_flight)
+                claimed: Sequence[Delivery] = []
+                if free > 0:
+                    try:
+                        claimed = await self._claim(limit=free)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as e:  # the loop must outlive a database outage
+                        log.error("worker.claim_failed", error=str(e))
+                for delivery in claimed:
+                    task = asyncio.create_task(self._handle(delivery))
+                    in_flight.add(task)
+                    task.add_done_callback(done)
+                if claimed and len(in_flight) < self.settings.worker_concurrency:
+                    continue  # more may be due right away
+                if not in_flight and self.on_idle is not None:
+                    await self.on_idle()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_seconds)
+        finally:
+            for task in in_flight:
+                task.cancel()
 
-    async def run_once(self, *, now: datetime | None = None) -> int:
-        """Claim one batch and process it; returns how many deliveries were handled."""
+    async def _claim(self, *, limit: int, now: datetime | None = None) -> Sequence[Delivery]:
         async with transaction(self.sessions) as session:
-            batch = await store.claim_due(
+            return await store.claim_due(
                 session,
                 worker=self.name,
-                limit=self.settings.worker_concurrency,
+                limit=limit,
                 lease_seconds=self.settings.worker_lease_seconds,
                 now=now or utcnow(),
             )
+
+    async def run_once(self, *, now: datetime | None = None) -> int:
+        """Claim one batch and process it; returns how many deliveries were handled."""
+        batch = await self._claim(limit=self.settings.worker_concurrency, now=now)
         if batch:
             # The claim returns at most one delivery per ticket, so these can run side by side.
             await asyncio.gather(*(self._handle(delivery) for delivery in batch))

@@ -20,7 +20,9 @@ from app.rules.detect import detect_impact
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "impact-examples.jsonl"
 # Held-out sets, each written fresh before it was first run: _1 before the lexicon broadening
-# (first run: precision 1.00, recall 0.75), _2 after it (first run: precision 0.86, recall 0.62).
+# (first run: precision 1.00, recall 0.75), _2 after it (first run: precision 0.86, recall 0.62),
+# _3 after that (first run: precision 0.90, recall 0.61). _2 and _3 were then used to find the
+# missing verb families and phrasings, so they no longer measure unseen wording: BLIND does.
 HELD_OUT_SETS = sorted(
     (Path(__file__).resolve().parents[1] / "tests" / "rules" / "data").glob(
         "impact_heldout_*.jsonl"
@@ -509,6 +511,198 @@ HELD_OUT: list[tuple[str, str, bool, str | None]] = [
 ]
 
 
+# Written after the tuning on _2 and _3 and never tuned on: the honest figure for wording the
+# lexicons have not seen (first run: precision 1.00, recall 0.45; the code before the tuning
+# scored 1.00 / 0.38). Do not add phrases because of a miss here; write a fresh set instead.
+BLIND: list[tuple[str, str, bool, str | None]] = [
+    (
+        "en",
+        "Since the certificate renewal our drivers' handhelds refuse to sync, so no deliveries are being confirmed.",
+        True,
+        None,
+    ),
+    (
+        "en",
+        "The booking widget on our hotel site shows no availability at all, we have had zero reservations since Sunday.",
+        True,
+        None,
+    ),
+    (
+        "en",
+        "Our contact-centre phones drop every call after ten seconds; agents are unable to help anyone.",
+        True,
+        None,
+    ),
+    (
+        "en",
+        "Someone used a leaked service-account token to download our entire customer list.",
+        True,
+        None,
+    ),
+    (
+        "en",
+        "Half of yesterday's timesheets vanished after the upgrade and payroll closes tomorrow.",
+        True,
+        None,
+    ),
+    (
+        "en",
+        "Report generation now takes over an hour instead of two minutes and the finance team is stuck.",
+        True,
+        None,
+    ),
+    ("en", "The PDF export still cuts off the footer, not a big deal.", False, None),
+    ("en", "Can you let me know the ETA for a fix? Thanks.", False, None),
+    ("en", "We had a similar crash back in 2021 but it never came back.", False, None),
+    ("en", "Could you escalate to engineering? I'd like a second opinion.", False, None),
+    ("en", "Would the API rate limit apply to our sandbox tenant as well?", False, None),
+    (
+        "en",
+        "Everything is running fine in production; this is only about the demo instance.",
+        False,
+        None,
+    ),
+    (
+        "nl",
+        "Sinds vannacht kunnen patiënten geen afspraken meer maken via het portaal.",
+        True,
+        None,
+    ),
+    (
+        "nl",
+        "De koppeling met de vervoerder is kapot, er worden geen verzendlabels aangemaakt en de pakketten blijven liggen.",
+        True,
+        None,
+    ),
+    (
+        "nl",
+        "Een oud-medewerker kan nog steeds inloggen en heeft klantgegevens gedownload.",
+        True,
+        None,
+    ),
+    ("nl", "Het systeem is al drie keer deze week gecrasht tijdens de avondspits.", True, None),
+    (
+        "nl",
+        "De nieuwe versie rekent verkeerde btw-bedragen, al onze facturen van deze week kloppen niet.",
+        True,
+        None,
+    ),
+    ("nl", "Wanneer komt de volgende release uit?", False, None),
+    ("nl", "Mijn collega vraagt of de handleiding ook in het Engels bestaat.", False, None),
+    ("nl", "Graag opschalen naar een teamleider, ik ben het wachten zat.", False, None),
+    (
+        "nl",
+        "In het verleden hadden we hier ook last van, maar sinds de patch niet meer.",
+        False,
+        None,
+    ),
+    ("nl", "Het lettertype in de e-mailtemplate is iets te klein.", False, None),
+    ("nl", "Stel dat de database volloopt, krijgen we dan een melding?", False, None),
+    ("nl", "Geen spoed, de acceptatieomgeving mag ook volgende week.", False, None),
+    (
+        "de",
+        "Seit dem Wartungsfenster können unsere Techniker keine Serviceaufträge mehr abschließen.",
+        True,
+        None,
+    ),
+    (
+        "de",
+        "Der Webshop zeigt allen Kunden leere Warenkörbe an, Bestellungen sind unmöglich.",
+        True,
+        None,
+    ),
+    (
+        "de",
+        "Im Log stehen Kreditkartennummern im Klartext und das Log ist öffentlich abrufbar.",
+        True,
+        None,
+    ),
+    ("de", "Die Synchronisation hat die Preise von 3.000 Artikeln auf null gesetzt.", True, None),
+    ("de", "Die Plattform fällt nun täglich gegen 14 Uhr für eine halbe Stunde aus.", True, None),
+    (
+        "de",
+        "Die Messe beginnt am Montag und die Registrierung der Besucher funktioniert nicht.",
+        True,
+        None,
+    ),
+    ("de", "Wie exportiere ich die Benutzerliste als CSV?", False, None),
+    ("de", "Ich bitte um Rückruf durch einen Teamleiter.", False, None),
+    (
+        "de",
+        "Vor zwei Jahren hatten wir einen ähnlichen Ausfall, das ist aber erledigt.",
+        False,
+        None,
+    ),
+    ("de", "Nur eine Frage: unterstützt die App den Dunkelmodus?", False, None),
+    ("de", "Was wäre, wenn wir die Lizenz kündigen?", False, None),
+    ("de", "Der Fehler betrifft nur unser Entwicklungssystem, keine Eile.", False, None),
+    (
+        "fr",
+        "Depuis ce matin, les caisses de nos magasins n'arrivent plus à encaisser les clients.",
+        True,
+        None,
+    ),
+    (
+        "fr",
+        "Les ordonnances envoyées aux pharmacies sont perdues et doivent être ressaisies.",
+        True,
+        None,
+    ),
+    (
+        "fr",
+        "Un ancien prestataire a toujours accès à notre base clients avec ses identifiants.",
+        True,
+        None,
+    ),
+    (
+        "fr",
+        "Les virements fournisseurs sont rejetés par la banque pour la deuxième fois cette semaine.",
+        True,
+        None,
+    ),
+    (
+        "fr",
+        "La plateforme est tellement lente que nos conseillers ne peuvent plus traiter les appels.",
+        True,
+        None,
+    ),
+    (
+        "fr",
+        "Le salon professionnel ouvre demain et l'inscription des visiteurs est en panne.",
+        True,
+        None,
+    ),
+    ("fr", "Pourriez-vous m'indiquer où trouver la documentation ?", False, None),
+    ("fr", "J'aimerais que ce ticket soit traité par un responsable.", False, None),
+    ("fr", "Il y a deux ans nous avons connu une panne similaire, résolue depuis.", False, None),
+    ("fr", "Et si nous passions à l'offre supérieure ?", False, None),
+    ("fr", "Le souci ne concerne que notre environnement de test, aucun impact.", False, None),
+    ("fr", "La couleur du bandeau ne correspond pas à notre charte.", False, None),
+    (
+        "es",
+        "Desde el cambio de servidor, los alumnos no pueden entregar los exámenes en la plataforma.",
+        True,
+        None,
+    ),
+    (
+        "es",
+        "El sistema de reservas duplica las citas y los pacientes llegan a la misma hora.",
+        True,
+        None,
+    ),
+    ("es", "Hemos detectado accesos no autorizados a las cuentas de varios clientes.", True, None),
+    ("es", "La sincronización ha borrado los contactos de todo el equipo comercial.", True, None),
+    ("es", "La web va tan lenta que los clientes abandonan la compra antes de pagar.", True, None),
+    ("es", "Es la cuarta caída de la semana y cada vez perdemos pedidos.", True, None),
+    ("es", "¿Cuándo estará disponible la nueva versión?", False, None),
+    ("es", "Necesito hablar con un supervisor, por favor.", False, None),
+    ("es", "Hace dos años tuvimos un problema parecido, pero ya está solucionado.", False, None),
+    ("es", "¿Y si cambiamos el método de autenticación?", False, None),
+    ("es", "Solo pasa en el entorno de pruebas, producción está bien.", False, None),
+    ("es", "El botón de ayuda tiene una errata.", False, None),
+]
+
+
 def _load_corpus(path: Path) -> list[tuple[str, str, bool, str | None]]:
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -564,6 +758,7 @@ def main() -> int:
         )
     _report("private set (bench/impact_eval.py PRIVATE)", PRIVATE, verbose=verbose)
     _report("held-out batches (bench/impact_eval.py HELD_OUT)", HELD_OUT, verbose=verbose)
+    _report("blind set (bench/impact_eval.py BLIND, never tuned on)", BLIND, verbose=verbose)
     for held_out in HELD_OUT_SETS:
         _report(f"held-out set: {held_out.name}", _load_corpus(held_out), verbose=verbose)
     return 0

@@ -433,13 +433,16 @@ class _Matcher:
             keys.update(prefix + pad for pad in pads)
         return keys
 
-    def scan(self, text: str, tokens: Sequence[tuple[int, int]]) -> list[tuple[str, int, int]]:
-        """(kind, start, end) of every non-overlapping match, in order."""
+    def scan(
+        self, text: str, tokens: Sequence[tuple[int, int]], compounds: bool = True
+    ) -> list[tuple[str, int, int]]:
+        """(kind, start, end) of every non-overlapping match, in order. `compounds` looks for
+        compound parts inside long words too: only worth its cost in Dutch and German."""
         found: list[tuple[str, int, int]] = []
         after = 0
         start_index = self._start
         inner_index = self._inner
-        inner_start = self._inner_start
+        inner_start = self._inner_start if compounds else None
         for start, end in tokens:
             if start < after:
                 continue
@@ -465,11 +468,11 @@ class _Matcher:
                         break
         return found
 
-    def search(self, text: str, tokens: Sequence[tuple[int, int]]) -> bool:
+    def search(self, text: str, tokens: Sequence[tuple[int, int]], compounds: bool = True) -> bool:
         """Whether any phrase occurs."""
         start_index = self._start
         inner_index = self._inner
-        inner_start = self._inner_start
+        inner_start = self._inner_start if compounds else None
         for start, end in tokens:
             entry = start_index.get(text[start : start + 3])
             if entry is not None and entry[0].match(text, start):
@@ -663,11 +666,11 @@ def _detect_language(text: str, folded: str, languages: Sequence[str]) -> str | 
         )
     )
     scores = dict.fromkeys(languages, 0.0)
-    letters = Counter() if text.isascii() else Counter(_DIACRITIC.findall(text, 0, 1000))
-    for ch, count in letters.items():
-        lang = _DIACRITIC_LANGUAGE[ch.lower()]
-        if lang in scores:
-            scores[lang] += 0.5 * count
+    if not text.isascii():
+        for ch, count in Counter(_DIACRITIC.findall(text, 0, 1000)).items():
+            lang = _DIACRITIC_LANGUAGE[ch.lower()]
+            if lang in scores:
+                scores[lang] += 0.5 * count
     for lang, count in stopwords.items():
         if lang in scores:
             scores[lang] += count
@@ -704,12 +707,15 @@ def _analyse(
         return None
     folded += "  "  # the matchers look three characters ahead
     tokens = _tokens(folded)
+    # Compound parts ("Umsatz|ausfall", "klant|dossiers") are a Dutch and German thing; the
+    # search inside every long word is a fifth of the cost, so other languages skip it.
+    compounds = language in _COMPOUND_LANGUAGES or language is None
     kinds: set[str] = set()
     neg_spans: list[tuple[int, int]] = []
     neg_start = -1
     conditional = False
     lang_scope = lx.SCOPE_END_BY_LANGUAGE.get(language or "")
-    for kind, start, end in lex.signals.scan(folded, tokens):
+    for kind, start, end in lex.signals.scan(folded, tokens, compounds):
         if kind == "mask":
             continue
         if kind == "neg":
@@ -764,43 +770,49 @@ def _analyse(
     effect = "effect" in kinds
     s.effect = outage or effect
     s.risk = "risk_strong" in kinds or (
-        "risk_obj" in kinds and ("condition" in kinds or lex.risk_conseq.search(folded, tokens))
+        "risk_obj" in kinds
+        and ("condition" in kinds or lex.risk_conseq.search(folded, tokens, compounds))
     )
 
     objects: set[str] = set()
     if s.effect or s.loss or s.security:
-        for kind, start, _ in lex.objects.scan(folded, tokens):
+        for kind, start, _ in lex.objects.scan(folded, tokens, compounds):
             if not any(a <= start < b for a, b in neg_spans):
                 objects.add(kind)
     has_prod = "obj_prod" in objects
     if s.effect:
-        lasting = outage and lex.duration.search(folded, tokens)
+        lasting = outage and lex.duration.search(folded, tokens, compounds)
         s.incident = (
             (effect and ("obj_strong" in objects or has_prod))
             or (outage and bool(objects & {"obj_strong", "obj_prod", "obj_weak"}))
             or lasting
         )
         if s.incident:
-            s.outage = outage or lex.duration.search(folded, tokens)
+            s.outage = outage or lex.duration.search(folded, tokens, compounds)
 
     # Scope checks, only now that the sentence carries something.
-    if s.incident or s.loss or s.security or s.recur_strong or s.major or s.loss_risk:
-        checks = {kind for kind, _, _ in lex.scope_checks.scan(folded, tokens)}
+    if s.incident or s.loss or s.security or s.recur_strong or s.major or s.loss_risk or s.risk:
+        checks = {kind for kind, _, _ in lex.scope_checks.scan(folded, tokens, compounds)}
         if "kill" in checks:
             s.incident = s.outage = s.effect = s.loss = s.recur_strong = s.major = False
             s.loss_risk = False
         elif "nonprod" in objects and not has_prod:
             s.incident = s.outage = s.effect = s.loss = s.recur_strong = False
-        if (s.incident or s.recur_strong) and not (s.recur or s.recur_strong) and "past" in checks:
-            s.incident = s.outage = s.effect = False
+        # "Last year we had data loss with another vendor": history, not today's impact.
+        if "past" in checks and not (s.recur or s.recur_strong):
+            s.incident = s.outage = s.effect = s.loss = s.loss_risk = s.security = False
         if "hypo" in checks or (
-            _COND_START.match(folded) and lex.cond_modal.search(folded, tokens)
+            _COND_START.match(folded) and lex.cond_modal.search(folded, tokens, compounds)
         ):
             s.incident = s.outage = s.effect = s.loss = s.security = s.recur_strong = False
+            # "If the server went down, would we lose data?" asks; it states no risk.
+            if sentence.rstrip().endswith("?"):
+                s.loss_risk = s.risk = False
     return s
 
 
 _COND_START = re.compile(lx.COND_START)
+_COMPOUND_LANGUAGES = frozenset({"nl", "de"})
 
 
 # Most specific first: the first category is the one a tag is made from.

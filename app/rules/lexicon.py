@@ -88,6 +88,8 @@ OUTAGE: Fragments = {
         r"won't (?:start|load|open|work|run|boot)",
         r"no (?:longer )?(?:access|service|connectivity|connection)",
         r"without (?:access|service|power|internet|connectivity)",
+        r"dead in the water|flying blind|(?:completely|totally) dead",
+        r"(?:has|have|had)(?:n't| not) (?:been )?(?:refreshed|updated|synced|loaded|responded)",
     ],
     "nl": [
         r"storing\w*",
@@ -109,6 +111,7 @@ OUTAGE: Fragments = {
         r"(?:werkt|werken|laadt|laden|start|starten|reageert|reageren|draait|draaien|"
         r"functioneert|functioneren) (?:\w+ ){0,2}(?:niet|niks)(?: meer)?",
         r"niet (?:meer )?(?:werkt|werken|laadt|reageert|draait|functioneert)",
+        r"(?:eruit|plat|stil) (?:ligt|liggen|lag|lagen|staat|staan)",
     ],
     "de": [
         r"ausgefallen",
@@ -152,7 +155,8 @@ OUTAGE: Fragments = {
         r"no (?:se )?(?:funciona|funcionan|carga|cargan|responde|responden|arranca|arrancan|abre|"
         r"abren)",
         r"no hay (?:acceso|servicio|conexion|sistema)",
-        r"sin (?:acceso|servicio|sistema|conexion)",
+        r"sin (?:acceso|servicio|sistema|conexion|funcionar)",
+        r"(?:deja|dejan|dejo|dejaron|dejado) de (?:funcionar|responder|cargar)",
         r"no disponible\w*",
         r"offline|down",
     ],
@@ -183,6 +187,11 @@ EFFECT: Fragments = {
         r"complain\w*",
         r"(?:do|does|did)(?:n't| not) (?:receive|get)|no longer (?:receive|get)\w*",
         r"(?:response|loading|load|page) times?",
+        r"abandon\w*|give up|giving up|go(?:ing)? elsewhere|(?:switch|go)(?:ing)? to (?:a |our )?competitors?",
+        r"takes? (?:over |more than |up to |about )?\d+ ?(?:s|secs?|seconds|minutes|mins)",
+        r"stall\w*|late|overdue|outdated|out of date|stale|unusable|useless",
+        r"wrong(?:ly)? (?:\w+ )?(?:address\w*|recipients?|customers?|people|accounts?|amounts?|prices?|totals?|rates?|data)",
+        r"errors? out|erroring|time[sd] out|nothing (?:\w+ ){0,2}(?:ships|shipped|leaves|left|goes out|gets out)",
     ],
     "nl": [
         r"(?:kan|kunnen|kon|konden|kunt) (?:\w+ ){0,4}?(?:niet|nergens|geen|niets|niks)",
@@ -205,6 +214,9 @@ EFFECT: Fragments = {
         r"handmatig\w*|met de hand|overwerk",
         r"~klacht\w*|klagen",
         r"(?:wachten|wacht) (?:\w+ ){0,3}(?:klanten|gebruikers)",
+        r"weiger\w*|haken af|afhaken|time-?outs?|~time-?outs?",
+        r"(?:gaat|gaan|ging) (?:\w+ ){0,3}?niets (?:meer )?(?:de deur )?uit|niets (?:meer )?de deur uit",
+        r"verkeerde (?:\w+ )?(?:adressen|klanten|ontvangers|bedragen|prijzen|gegevens)",
     ],
     "de": [
         r"(?:kann|kannst|konnen|koennen|konnte|koennte|konnten|koennten) (?:\w+ ){0,4}?"
@@ -218,7 +230,10 @@ EFFECT: Fragments = {
         r"niemand (?:kann|konnte)",
         r"unmoglich|unmoeglich",
         r"abgelehnt|blockiert|hangt|haengt|hangen|haengen|gestoppt|stoppt|~stopp",
-        r"fehlgeschlagen|(?:schlagt|schlaegt|schlagen) (?:\w+ )?fehl|scheiter\w*",
+        r"fehlgeschlagen|(?:schlagt|schlaegt|schlagen) (?:\w+ ){0,4}?fehl|scheiter\w*",
+        r"(?:lehnt|lehnen|lehnte|lehnten) (?:\w+ ){0,8}?ab",
+        r"(?:geht|gehen|ging) (?:\w+ ){0,3}?nichts (?:mehr )?raus|nichts (?:mehr )?raus",
+        r"falsche\w* (?:\w+ )?(?:adressen|kunden|empfanger|betrage|preise|daten)",
         r"(?:bricht|brechen|brach|brachen) (?:\w+ ){0,6}?ab|abgebrochen|~abbruch\w*|"
         r"(?:bleiben|bleibt|blieben|blieb) (?:\w+ )?liegen|liegen geblieben",
         r"kaputt|~absturz\w*|abgesturzt|abgestuerzt|(?:sturzt|stuerzt|sturzen) (?:\w+ )?ab",
@@ -233,7 +248,10 @@ EFFECT: Fragments = {
     ],
     "fr": [
         r"(?:ne|n') ?(?:\w+ ){0,1}(?:peu\w*|pouv\w*|parvien\w*|parvenons|arriv\w*|reussi\w*) "
-        r"(?:plus|pas)",
+        r"(?:\w+ )?(?:plus|pas|aucune?)",
+        r"rien ne (?:part|sort|fonctionne|marche|passe)",
+        r"abandonn\w*|met (?:plus de )?\d+ (?:secondes|minutes) a",
+        r"mauvais (?:destinataires|clients|adresses|montants)|montants? (?:errone|incorrect)\w*",
         r"personne ne (?:peut|pouvait)",
         r"(?:ne|n') ?(?:\w+ ){0,2}(?:pas|plus) (?:\w+ )?(?:envoye|traite|livre|paye|enregistre|"
         r"imprime|execute)\w*",
@@ -259,7 +277,9 @@ EFFECT: Fragments = {
         r"apenas",
         r"no (?:\w+ )?recib\w*",
         r"imposible",
-        r"bloquead\w*|atascad\w*|detenid\w*|parad[oa]s?|rechazad\w*",
+        r"bloquead\w*|atascad\w*|detenid\w*|parad[oa]s?|rechaz\w*",
+        r"sin poder|tarda\w* (?:mas de )?(?:\w+ ){0,2}(?:segundos|minutos|minuto|horas)",
+        r"se van a la competencia|abandon\w*|incorrect\w*|erroneo\w*|equivocad\w*",
         r"falla\w*|fallo\w*|fallid\w*|error\w*|rot[oa]s?|colgad\w*",
         r"afectad\w*|impactad\w*|perjudic\w*|impacto",
         r"degradad\w*|lent[oa]s?|lentitud|retras\w*|demora\w*",
@@ -277,7 +297,7 @@ SECURITY: Fragments = {
         r"vulnerab\w*|exploit\w*|cve-\d+",
         r"unauthori[sz]ed|without (?:being )?(?:logging in|logged in|login|authentication|"
         r"authorization|authorisation|credentials|permission)",
-        r"(?:api[- ]?keys?|credentials|passwords?|access tokens?|tokens|secrets|private keys?)"
+        r"(?:api[- ]?keys?|(?:access|secret|aws|ssh) keys?|credentials|passwords?|access tokens?|tokens|secrets|private keys?)"
         r"(?:\W+\w+){0,4}?\W+(?:visible|exposed|leaked|leaking|published|public|stolen|"
         r"compromised|in plain ?text|in (?:the|your) logs)",
         r"(?:leaked|exposed|stolen) (?:\w+ ){0,2}?(?:credentials|passwords?|keys|tokens|data|"
@@ -287,7 +307,15 @@ SECURITY: Fragments = {
         r"(?:attack(?:ed|s)?|ddos) (?:on|by|against)?",
         r"(?:users?|someone|people|customers?|tenants?) (?:from|of) (?:another|other|a different) "
         r"(?:tenant|customer|company|organi[sz]ation)",
-        r"(?:another|other) (?:tenant|customer|client)s?'?s? (?:data|records|accounts?|invoices|orders)",
+        r"(?:another|other) (?:tenant|customer|client|company|companies|organi[sz]ation|user|patient)s?'?s? "
+        r"(?:data|records|accounts?|invoices|orders|files|documents|details|results|reports|messages)",
+        r"attacker\w*|intruder\w*|threat actor\w*",
+        r"(?:stolen|leaked|compromised|default) (?:\w+ )?(?:credentials|passwords?|logins?)",
+        r"(?:gained|got|obtained) (?:unauthori[sz]ed |admin\w* |root )?access to|"
+        r"(?:broke|got|hacked) into (?:the |our |an? )?(?:\w+ )?(?:admin\w*|accounts?|systems?|servers?|"
+        r"database|console|network|portal)",
+        r"(?:personal|private|sensitive|patient|customer|medical) (?:data|information|details)"
+        r"(?:\W+\w+){0,6}?\W+(?:sent|shown|visible|exposed|mailed|emailed|delivered) to (?:the )?(?:wrong|other|another)",
     ],
     "nl": [
         r"~datalek\w*|~beveiligingslek\w*|~beveiligingsincident\w*|~beveiligingsprobleem\w*",
@@ -302,6 +330,9 @@ SECURITY: Fragments = {
         r"buitgemaakt|op straat|gepubliceerd|ingezien)",
         r"uitgelekt|gelekt|~gegevenslek\w*",
         r"(?:gegevens|facturen|dossiers|accounts) van andere (?:klanten|gebruikers|organisaties)",
+        r"~phishing\w*",
+        r"gestolen (?:\w+ )?(?:inloggegevens|wachtwoord\w*|accounts?|gegevens)",
+        r"(?:iemand|onbekende\w*|derden?|buitenstaander\w*|aanvaller\w*) (?:\w+ ){0,4}?toegang (?:\w+ ){0,3}?(?:gekregen|verschaft)",
     ],
     "de": [
         r"~sicherheitslucke\w*|~sicherheitsluecke\w*|~sicherheitsvorfall\w*|"
@@ -317,9 +348,17 @@ SECURITY: Fragments = {
         r"geleakt|~datenabfluss\w*|abgeflossen",
         r"daten (?:anderer|fremder) (?:kunden|mandanten|nutzer)",
         r"fremde (?:rechnungen|daten|kundendaten|konten|dokumente|bestellungen)",
+        r"(?:daten|befunde|rechnungen|dokumente|akten|bestellungen|konten) (?:anderer|fremder) "
+        r"(?:kunden|mandanten|nutzer|patienten|firmen|benutzer)",
+        r"~phishing\w*|eingedrungen",
+        r"gestohlen\w* (?:\w+ )?(?:zugangsdaten|passwort\w*|kennwort\w*|anmeldedaten|konten)",
     ],
     "fr": [
-        r"faille\w*|breche\w*",
+        r"faille\w*|breches?",
+        r"phishing|hameconnage",
+        r"sans (?:autorisation|permission|droits?)",
+        r"(?:un tiers|une personne exterieure|quelqu'un|un inconnu|un attaquant|des pirates) "
+        r"(?:\w+ ){0,3}?(?:a accede|ont accede|s'est connecte|se sont connectes|a pu acceder)",
         r"violation (?:de|des) (?:donnees|securite)",
         r"incident de securite",
         r"vulnerabilit\w*",
@@ -335,6 +374,9 @@ SECURITY: Fragments = {
     ],
     "es": [
         r"brecha\w*",
+        r"phishing|suplantacion de identidad",
+        r"(?:contrasena|credenciales|clave)s? (?:filtrad|robad|comprometid)\w*",
+        r"(?:alguien|un tercero|un atacante|un desconocido) (?:\w+ ){0,3}?(?:entro|accedio|ha accedido|ha entrado)",
         r"vulnerabilidad\w*",
         r"acceso no autorizado|no autorizad\w*",
         r"hackead\w*|hackeo|pirate\w*|intrusion\w*|ataque\w*",
@@ -384,7 +426,9 @@ LOSS: Fragments = {
         r"transactions|history|information|photos|images|uploads|appointments|invoices|orders)(?:\W+\w+){0,6}?\W+"
         r"(?:lost|deleted|wiped|erased|overwritten|corrupt\w*|purged|gone|missing|disappeared|"
         r"vanished|truncated|emptied|destroyed)",
-        r"corrupt(?:ed|ion)|overwritten|wiped",
+        r"corrupt(?:ed|ion)|overwritten|overwrote|wiped",
+        r"(?:changes|corrections|edits|entries|records|data|prices|price lists|settings|work) "
+        r"(?:\w+ ){0,2}?(?:are|is|were|was|have|has) (?:\w+ ){0,2}?(?:gone|vanished|disappeared|lost)",
         r"(?:deleted|missing|vanished|disappeared|wiped|erased|lost|overwrote|corrupted|purged|dropped) "
         r"(?:\S+ ){0,4}?(?:records|data|files|entries|rows|orders|documents|emails|appointments|"
         r"invoices|attachments|notes|contacts|contracts|messages|comments|tickets|accounts|"
@@ -399,6 +443,7 @@ LOSS: Fragments = {
         r"(?:kwijt|verloren|verdwenen|gewist|verwijderd|overschreven) (?:\w+ ){0,3}?"
         r"(?:data|gegevens|bestanden|bijlagen|records)",
         r"corrupt\w*|overschreven",
+        r"(?:verdwenen|verdwijnen|ontbreken|kwijt) (?:\w+ ){0,4}?\w*(?:gegevens|notities|dossiers|bestellingen|orders|facturen|records|bestanden)\b",
     ],
     "de": [
         r"~datenverlust\w*|verlust von (?:\w+ ){0,2}?daten",
@@ -409,6 +454,9 @@ LOSS: Fragments = {
         r"nachrichten|konten|notizen|buchungen)(?:\W+\w+){0,6}?\W+(?:verloren|geloscht|geloescht|"
         r"uberschrieben|ueberschrieben|beschadigt|korrupt\w*|weg|verschwunden)",
         r"korrupt\w*|uberschrieben|ueberschrieben",
+        r"(?:fehlen|fehlt|verschwunden) (?:\S+ ){0,4}?\w*(?:daten|datensatze|datensatz|akten|dateien|"
+        r"dokumente|bestellungen|eintrage|rechnungen)\b",
+        r"~akte\w*(?:\W+\w+){0,6}?\W+(?:verloren|geloscht|geloescht|weg|verschwunden)",
     ],
     "fr": [
         r"pertes? (?:de |des |d')(?:\w+ ){0,2}?donnees",
@@ -422,8 +470,8 @@ LOSS: Fragments = {
     ],
     "es": [
         r"~perdida\w* de (?:\w+ ){0,2}?datos",
-        r"(?:borr|elimin|perdi|sobrescrib)\w* (?:\S+ ){0,4}?(?:datos|registros|pedidos|archivos|"
-        r"documentos|facturas|contratos|fichas|cuentas|mensajes|historial|citas|pagos|correos)",
+        r"(?:borr|elimin|perdi|sobrescrib|desaparec)\w* (?:\S+ ){0,4}?(?:datos|registros|pedidos|archivos|"
+        r"documentos|facturas|contratos|fichas|cuentas|mensajes|historial|citas|pagos|correos|expedientes)",
         r"(?:datos|dato|archivos|ficheros|documentos|registros|adjuntos|pedidos|facturas|"
         r"contratos|fichas|cuentas|mensajes|historial|citas|pagos|correos)"
         r"(?:\W+\w+){0,6}?\W+(?:perdid|borrad|eliminad|sobrescrit|corrupt|corromp|desaparecid|"
@@ -583,19 +631,21 @@ RISK_OBJ: Fragments = {
         r"go[- ]?live|golive|launch\w*|release date|roll-?out|cut-?over|deadline\w*|due date|"
         r"contract\w*|regulat\w*|complian\w*|audit\w*|legal\w*|gdpr|certification|tender|"
         r"commitment|ministry|government|peak season|black friday|year-end|month-end closing|"
-        r"payroll run|board meeting|(?:sla|agreement)s? with (?:our|the) (?:customers?|clients?)",
+        r"payroll run|board meeting|(?:sla|agreement)s? with (?:our|the) (?:customers?|clients?)|"
+        r"filing\w*|tax (?:return|filing|deadline|export)|vat|(?:is|are) due|board demo|trade ?show|"
+        r"auditors?|regulator\w*|payday|pay ?day",
     ],
     "nl": [
         r"livegang|live gaan|in productie (?:gaan|nemen)|~productiestart|oplevering|lancering|"
         r"deadline\w*|~contract\w*|toezichthouder|~wettelijk\w*|~verplicht\w*|~audit\w*|avg|"
         r"accountant\w*|inbedrijfstelling|jaarafsluiting|piekseizoen|go-?live|~migratie\w*|"
-        r"~jaarrapport\w*|~rapportage\w*|~aangifte\w*|~inspectie\w*",
+        r"~jaarrapport\w*|~rapportage\w*|~aangifte\w*|~inspectie\w*|~salarisrun|uitbetal\w*",
     ],
     "de": [
         r"go-?live|~livegang|~produktivstart|produktivsetzung|inbetriebnahme|~markteinfuhrung|"
         r"~markteinfuehrung|~frist\w*|~termin\w*|~vertrag\w*|~aufsicht\w*|~behorde\w*|"
         r"~gesetzlich\w*|~pflicht\w*|dsgvo|~audit\w*|~prufung\w*|~wirtschaftsprufer\w*|"
-        r"~jahresabschluss\w*|~migration\w*|~meldung\w*|~bericht\w*|~stichtag\w*",
+        r"~jahresabschluss\w*|~migration\w*|~meldung\w*|~bericht\w*|~stichtag\w*|fallig|faellig",
     ],
     "fr": [
         r"mise en (?:production|service|ligne)|lancement|date limite|echeance\w*|~contrat\w*|"
@@ -661,6 +711,8 @@ OBJ_STRONG: Fragments = {
         r"checkout|bookings?|reservations?|claims|policies|payroll|salaries|finance|operations|"
         r"business|workforce|call cent(?:er|re)s?|webshop|web shop|e-?commerce|supply chain|"
         r"logistics|manufacturing|work ?orders?|nobody|no ?one|everyone|everybody|"
+        r"partners?|carriers?|suppliers?|vendors?|parcels?|packages|labels|deliveries|visitors|"
+        r"shoppers|buyers|carts?|baskets?|trucks|routes|"
         r"eur|euros?|usd|dollars?|gbp",
         r"~[$€£]~",
     ],
@@ -671,7 +723,8 @@ OBJ_STRONG: Fragments = {
         r"magazijn\w*|~bestelling\w*|~betaling\w*|~factur\w*|~omzet\w*|inkomsten|~verkoop\w*|"
         r"transacties|zendingen|~levering\w*|boekingen|reserveringen|~salaris\w*|"
         r"bedrijfsvoering|~bedrijfsproces\w*|processen|dienstverlening|webwinkel|~kassa\w*|"
-        r"niemand|iedereen|mensen",
+        r"niemand|iedereen|mensen|vervoerders|transporteurs|ritten|routes|leveranciers|partners|"
+        r"labels|etiketten|pakketten|orderpicker\w*|vrachtwagens|pinbetalingen",
     ],
     "de": [
         r"~nutzer\w*|~anwender\w*|~kunde\w*|~mitarbeite\w*|personal|~kolleg\w*|"
@@ -680,7 +733,8 @@ OBJ_STRONG: Fragments = {
         r"~bestellung\w*|~auftrag\w*|~auftrage\w*|~zahlung\w*|~rechnung\w*|~abrechnung\w*|"
         r"~umsatz\w*|einnahmen|~verkauf\w*|~transaktion\w*|~lieferung\w*|~buchung\w*|"
         r"~gehalt\w*|betrieb|~betriebsablauf\w*|~geschaftsbetrieb|~prozess\w*|~webshop\w*|"
-        r"~onlineshop\w*|~kasse\w*|niemand|alle|menschen|leute",
+        r"~onlineshop\w*|~kasse\w*|niemand|alle|menschen|leute|~lager\w*|~versand\w*|etiketten|"
+        r"pakete|~partner\w*|~lieferant\w*|~spediteur\w*|~terminal\w*",
     ],
     "fr": [
         r"utilisateur\w*|client\w*|collaborateur\w*|employe\w*|salarie\w*|personnel|agents|"
@@ -688,6 +742,7 @@ OBJ_STRONG: Fragments = {
         r"medecins|preparateurs|planificateurs|comptables|magasin\w*|boutique\w*|agence\w*|entrepot\w*|usine\w*|"
         r"commande\w*|paiement\w*|factur\w*|chiffre d'affaires|revenus?|ventes?|transactions?|"
         r"livraison\w*|reservation\w*|paie|activite\w*|exploitation|equipes?|personne|"
+        r"partenaires|fournisseurs|transporteurs|etiquettes|colis|expedition\w*|panier\w*|"
         r"tout le monde",
     ],
     "es": [
@@ -696,7 +751,8 @@ OBJ_STRONG: Fragments = {
         r"contables|asesores|"
         r"tiendas?|sucursal\w*|hospital\w*|almacen\w*|fabrica\w*|pedidos?|ordenes|pagos?|"
         r"cobros?|factura\w*|ingresos|ventas?|transacciones|envios|entregas|reservas|nomina\w*|"
-        r"negocio\w*|operacion\w*|equipos?|nadie|todo el mundo|todos",
+        r"negocio\w*|operacion\w*|equipos?|nadie|todo el mundo|todos|socios|proveedores|"
+        r"transportistas|etiquetas|paquetes|rutas|datafonos|tpv|terminales|cajas",
     ],
 }
 
@@ -706,18 +762,21 @@ OBJ_WEAK: Fragments = {
         r"environment|servers?|database|api|login|sso|cloud|network|intranet|erp|crm|"
         r"licens\w*|integration\w*|screens?|pages?",
     ],
-    "nl": [r"~applicatie\w*|~platform\w*|~portaal\w*|~systeem\w*|~omgeving\w*|~server\w*|website"],
+    "nl": [
+        r"~applicatie\w*|~platform\w*|~portaal\w*|~systeem\w*|~omgeving\w*|~server\w*|website|"
+        r"~koppeling\w*|app|api|~integratie\w*|sso"
+    ],
     "de": [
         r"~anwendung\w*|~applikation\w*|~plattform\w*|~portal\w*|~system\w*|~umgebung\w*|"
-        r"~server\w*|~datenbank\w*|~dienst\w*|webseite|~seite",
+        r"~server\w*|~datenbank\w*|~dienst\w*|webseite|~seite|~schnittstelle\w*|app|api|sso",
     ],
     "fr": [
         r"application\w*|plateforme\w*|portail\w*|systeme\w*|environnement|serveur\w*|"
-        r"base de donnees|site\w*|service\w*",
+        r"base de donnees|site\w*|service\w*|api|sso|integration\w*|interface\w*",
     ],
     "es": [
         r"aplicacion\w*|plataforma\w*|portal\w*|sistema\w*|entorno|servidor\w*|"
-        r"base de datos|sitio\w*|web|servicio\w*",
+        r"base de datos|sitio\w*|web|servicio\w*|api|sso|integracion\w*|interfaz",
     ],
 }
 
@@ -743,7 +802,8 @@ RISK_CONSEQ: Fragments = {
         r"penalt\w*|fined|fines|obliged|obligat\w*|must|have to|unless|before|by (?:monday|"
         r"tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|the end|end of|eod|next|"
         r"\d\w*)|in time|on time|risk\w*|cannot go live|won't be able|blocks?|blocking|blocked|"
-        r"fail\w*|can ?not|can't|unable",
+        r"fail\w*|can ?not|can't|unable|crash\w*|hang(?:s|ing)?|stuck|broken|"
+        r"not working|keeps|still (?:not|cannot|can't|fails?|broken|down)",
     ],
     "nl": [
         r"in gevaar|~risico\w*|(?:missen|mislopen|verliezen|kwijt)|uitstel\w*|uitgesteld|"
@@ -751,7 +811,8 @@ RISK_CONSEQ: Fragments = {
         r"donderdag|vrijdag|zaterdag|zondag|morgen|het einde|eind)|uiterlijk|op tijd|"
         r"niet (?:halen|gehaald|kunnen)|dreig\w*|~blokkeer\w*|"
         r"(?:kan|kunnen|kon|konden|lukt|lukken) (?:\w+ ){0,4}?(?:niet|geen)|mislukt\w*|faalt|"
-        r"onmogelijk|halen (?:\w+ ){0,3}?niet|komt in gevaar",
+        r"onmogelijk|halen (?:\w+ ){0,3}?niet|komt in gevaar|moet|werkt (?:\w+ ){0,3}niet|"
+        r"(?:loopt|lopen) (?:\w+ ){0,2}vast|vastgelopen|crash\w*",
     ],
     "de": [
         r"gefahrdet|gefaehrdet|gefahr|~risiko\w*|verpass\w*|verlieren|verschieb\w*|"
@@ -759,19 +820,22 @@ RISK_CONSEQ: Fragments = {
         r"dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|morgen|ende|zum)|rechtzeitig|"
         r"nicht (?:halten|einhalten|schaffen)|droh\w*|blockier\w*|"
         r"(?:kann|konnen|koennen|konnte|konnten|lasst|laesst|lassen) (?:\w+ ){0,4}?(?:nicht|kein\w*)|"
-        r"fehlgeschlagen|scheiter\w*|unmoglich|unmoeglich|verpass\w*",
+        r"fehlgeschlagen|scheiter\w*|unmoglich|unmoeglich|verpass\w*|muss|"
+        r"(?:sturzt|stuerzt|sturzen) (?:\w+ ){0,3}ab|abgesturzt|(?:bricht|brechen) (?:\w+ ){0,5}?ab|"
+        r"hangt|haengt|funktioniert (?:\w+ ){0,3}nicht",
     ],
     "fr": [
         r"en danger|compromis\w*|~risque\w*|manquer|rater|perdre|report\w*|annul\w*|"
         r"retard\w*|penalit\w*|devons|devrons|avant (?:lundi|mardi|mercredi|jeudi|vendredi|"
         r"samedi|dimanche|demain|la fin|le)|a temps|menace\w*|bloqu\w*|"
-        r"(?:ne|n') ?(?:\w+ ){0,3}?(?:pas|plus)|impossible|echou\w*|echec",
+        r"(?:ne|n') ?(?:\w+ ){0,3}?(?:pas|plus)|impossible|echou\w*|echec|plante\w*|crash\w*|"
+        r"dues?|prevue?s?",
     ],
     "es": [
         r"cumplir|incumpl\w*|no (?:\w+ )?(?:llegar|llegamos|llegaremos)|en riesgo|en peligro|~riesgo\w*|perder|perderemos|pospon\w*|aplaz\w*|cancel\w*|"
         r"retras\w*|penaliza\w*|tenemos que|debemos|antes (?:del|de)|a tiempo|amenaza\w*|"
         r"bloque\w*|no (?:\w+ ){0,2}?(?:podemos|puede|pueden|podremos|podra|funciona\w*)|"
-        r"imposible|falla\w*|fallo",
+        r"imposible|falla\w*|fallo|sin funcionar|no funciona\w*|hay que",
     ],
 }
 
@@ -833,18 +897,25 @@ KILL: Fragments = {
 
 PAST: Fragments = {
     "en": [
-        r"last (?:year|month|quarter)|in the past|(?:a|one|two|three|several) (?:years?|months?) ago"
+        r"(?<!from the )(?<!of the )last (?:year|month|quarter)(?!'s)|in the past|(?:a|one|two|three|several) (?:years?|months?) ago|"
+        r"with (?:another|a previous|a different|our (?:old|previous|former)) (?:vendor|supplier|provider)"
     ],
     "nl": [
-        r"vorig(?:e)? (?:jaar|maand|kwartaal)|in het verleden|(?:een|twee|drie) (?:jaar|maanden) geleden"
+        r"(?<!van )vorig(?:e)? (?:jaar|maand|kwartaal)|in het verleden|(?:een|twee|drie) (?:jaar|maanden) geleden|"
+        r"bij (?:een )?(?:andere|vorige) (?:leverancier|aanbieder|partij)"
     ],
     "de": [
-        r"letztes jahr|letzten monat|in der vergangenheit|vor (?:einem|zwei|drei) (?:jahr|monat)\w*"
+        r"letztes jahr|(?<!vom )(?<!von )letzten monat|in der vergangenheit|vor (?:einem|zwei|drei) (?:jahr|monat)\w*|"
+        r"(?:mit|bei) (?:einem )?(?:anderen|fruheren|frueheren|alten) (?:anbieter|dienstleister|lieferanten)"
     ],
     "fr": [
-        r"l'(?:an|annee) derniere?|le mois dernier|par le passe|il y a (?:un|deux|trois) (?:ans?|mois)"
+        r"(?<!de )l'(?:an|annee) derniere?|le mois dernier|par le passe|il y a (?:un|deux|trois) (?:ans?|mois)|"
+        r"(?:avec|chez) un (?:autre|ancien) (?:fournisseur|prestataire|editeur)"
     ],
-    "es": [r"el ano pasado|el mes pasado|en el pasado|hace (?:un|dos|tres) (?:anos?|mes\w*)"],
+    "es": [
+        r"el ano pasado|el mes pasado|en el pasado|hace (?:un|dos|tres) (?:anos?|mes\w*)|"
+        r"con (?:otro|un antiguo|nuestro antiguo) proveedor"
+    ],
 }
 
 HYPO: Fragments = {

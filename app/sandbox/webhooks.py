@@ -247,22 +247,25 @@ class Delivery:
 
 
 class WebhookEmitter:
-    """One queue and one sender task per sandbox: deliveries leave in the order they happened."""
+    """A few sender tasks, each with its own queue; a ticket always maps to the same one, so
+    one ticket's deliveries leave in the order they happened while different tickets' go out
+    side by side (as Zendesk's do: one serial sender would make the simulator the bottleneck)."""
+
+    SENDERS = 8
 
     def __init__(self, config: SandboxConfig, webhook_id: str) -> None:
         self.config = config
         self.webhook_id = webhook_id
         self.deliveries: list[JSON] = []
-        self._queue: asyncio.Queue[Delivery] | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._queues: list[asyncio.Queue[Delivery]] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._client: httpx.AsyncClient | None = None
         self._in_flight = 0
 
     @property
     def pending(self) -> int:
         """Webhooks queued or being sent: tests wait for 0 instead of guessing a delay."""
-        queued = self._queue.qsize() if self._queue is not None else 0
-        return queued + self._in_flight
+        return sum(q.qsize() for q in self._queues) + self._in_flight
 
     def emit(self, account: Account, change: Change) -> None:
         """Queue the webhooks of one change. Never waits: the API response goes first."""
@@ -282,32 +285,35 @@ class WebhookEmitter:
             self._put(Delivery(str(uuid.uuid4()), EVENT_PREFIX + kind, change.ticket.id, url, body))
 
     def _put(self, delivery: Delivery) -> None:
-        if self._queue is None:
-            self._queue = asyncio.Queue()
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run())
-        self._queue.put_nowait(delivery)
+        if not self._queues:
+            self._queues = [asyncio.Queue() for _ in range(self.SENDERS)]
+        if not self._tasks or any(t.done() for t in self._tasks):
+            loop = asyncio.get_running_loop()
+            for task in self._tasks:
+                task.cancel()
+            self._tasks = [loop.create_task(self._run(q)) for q in self._queues]
+        self._queues[(delivery.ticket_id or 0) % self.SENDERS].put_nowait(delivery)
 
     def clear(self) -> None:
         self.deliveries.clear()
-        if self._queue is not None:
-            while not self._queue.empty():
-                self._queue.get_nowait()
+        for queue in self._queues:
+            while not queue.empty():
+                queue.get_nowait()
 
     async def aclose(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._tasks = []
         if self._client is not None:
             await self._client.aclose()
             self._client = None
 
-    async def _run(self) -> None:
-        assert self._queue is not None
+    async def _run(self, queue: asyncio.Queue[Delivery]) -> None:
         while True:
-            delivery = await self._queue.get()
+            delivery = await queue.get()
             self._in_flight += 1
             try:
                 await self._deliver(delivery)

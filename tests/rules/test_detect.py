@@ -502,3 +502,70 @@ def test_broadened_lexicon_detects(language: str, category: Category, text: str)
     assert impact.present, text
     assert category in impact.categories
     assert impact.language == language
+
+
+# --- wording the first lexicons missed: verb families, not single phrases -------------------
+
+BROADER_WORDING: list[tuple[str, Category, str]] = [
+    (
+        "en",
+        "major_problem",
+        "Card payments are declined at every till and customers abandon their baskets.",
+    ),
+    ("en", "security_breach", "An attacker got into the admin console with stolen credentials."),
+    (
+        "en",
+        "prolonged_outage",
+        "The partner API is dead in the water, carriers cannot book pickups.",
+    ),
+    ("en", "data_loss", "The import overwrote last month's invoices."),
+    ("en", "business_risk", "The tax filing is due Friday and the VAT export keeps crashing."),
+    ("nl", "major_problem", "De terminals weigeren alle pinbetalingen in onze winkels."),
+    (
+        "de",
+        "prolonged_outage",
+        "Seit dem Update lehnen die Terminals in unseren Filialen alle Kartenzahlungen ab.",
+    ),
+    ("fr", "major_problem", "Le magasin ne peut encaisser aucun paiement, rien ne passe."),
+    (
+        "es",
+        "prolonged_outage",
+        "La web lleva tres horas sin funcionar y los clientes no pueden pagar.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("language", "category", "text"), BROADER_WORDING)
+def test_broader_wording_is_impact(language: str, category: Category, text: str) -> None:
+    impact = detect_impact(text)
+    assert impact.present, text
+    assert impact.categories[0] == category
+    assert impact.language == language
+
+
+PAST_ELSEWHERE = [
+    ("en", "Two years ago we lost data with another vendor, hence the question about backups."),
+    ("nl", "Vorig jaar zijn we data kwijtgeraakt bij een andere leverancier."),
+    ("de", "Letztes Jahr hatten wir einen Datenverlust bei einem anderen Anbieter."),
+    ("fr", "L'an dernier nous avons perdu des données chez un autre fournisseur."),
+    ("es", "El año pasado perdimos datos con otro proveedor."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), PAST_ELSEWHERE)
+def test_past_data_loss_elsewhere_is_not_impact(language: str, text: str) -> None:
+    impact = detect_impact(text)
+    assert not impact.present, impact.evidence
+    assert impact.language == language
+
+
+def test_hypothetical_question_states_no_risk() -> None:
+    impact = detect_impact("If the server went down during the upgrade, would we lose data?")
+    assert not impact.present, impact.evidence
+
+
+def test_german_word_is_not_read_as_french_security_term() -> None:
+    # "brechen … ab" (customers give up) once matched the French "brèche" (breach).
+    impact = detect_impact("Kunden brechen den Bestellvorgang ab, weil die Seite 30 Sekunden lädt.")
+    assert impact.present
+    assert "security_breach" not in impact.categories
