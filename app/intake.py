@@ -83,8 +83,11 @@ def _ticket_id(value: Any) -> int | None:
     return ticket_id if ticket_id > 0 else None
 
 
-def to_delivery(body: bytes, headers: Mapping[str, str]) -> IncomingDelivery | None:
-    """The inbox row for a verified body, or None for an event type Escalator does not use."""
+def to_delivery(
+    body: bytes, headers: Mapping[str, str], *, own_user_id: int | None = None
+) -> IncomingDelivery | None:
+    """The inbox row for a verified body, or None for an event Escalator does not use: an
+    unhandled type, or the echo of Escalator's own write (its API user is the actor)."""
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -101,6 +104,9 @@ def to_delivery(body: bytes, headers: Mapping[str, str]) -> IncomingDelivery | N
         ticket_id = _ticket_id(detail.get("id")) if isinstance(detail, dict) else None
         if ticket_id is None:
             raise BadRequest("event has no detail.id")
+        assert isinstance(detail, dict)
+        if own_user_id is not None and _ticket_id(detail.get("actor_id")) == own_user_id:
+            return None
         # The event id is stable across Zendesk's retries of the same event.
         key = payload.get("id") or invocation
     elif payload.get("escalator") == TRIGGER_MARKER:
@@ -108,6 +114,10 @@ def to_delivery(body: bytes, headers: Mapping[str, str]) -> IncomingDelivery | N
         ticket_id = _ticket_id(payload.get("ticket_id"))
         if ticket_id is None:
             raise BadRequest("trigger body has no ticket_id")
+        user = payload.get("current_user")
+        own = own_user_id is not None and isinstance(user, dict)
+        if own and _ticket_id(user.get("id")) == own_user_id:  # type: ignore[union-attr]
+            return None
         key = invocation
     else:
         raise BadRequest(

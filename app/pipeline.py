@@ -102,7 +102,7 @@ class Pipeline:
         self.statuspage = statuspage
         self.clock = clock
         self._escalation_users: dict[str, int] = {}
-        self._self_id: int | None = None
+        self.self_id: int | None = None
 
     async def __call__(self, delivery: Delivery) -> str:
         if delivery.ticket_id is None:
@@ -207,7 +207,7 @@ class Pipeline:
         """Look up our own user and the escalation addresses' users once at start, outside
         any delivery, so the first CC change to someone else already costs no call."""
         try:
-            self._self_id = (await self.zendesk.check_auth()).id
+            self.self_id = (await self.zendesk.check_auth()).id
             for address in self.rules.config.escalation_addresses:
                 user = await self.zendesk.find_user_by_email(str(address).lower())
                 if user is not None and user.email:
@@ -251,7 +251,7 @@ class Pipeline:
             and comment is not None
             and comment.public
             and comment.author_is_staff is True
-            and comment.author_id != self._self_id
+            and comment.author_id != self.self_id
             and escalation.state in OPEN_STATES
         ):
             await self._agent_updated(delivery, escalation, comment.author_id)

@@ -66,7 +66,7 @@ async def database(kind: str, workdir: Path) -> AsyncIterator[str]:
     if kind == "sqlite":
         yield f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
         return
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     name = f"escalator_bench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)

@@ -52,6 +52,12 @@ async def verified_body(request: Request, settings: SettingsDep) -> bytes:
     return bytes(body)
 
 
+def own_user_id(request: Request) -> int | None:
+    """Escalator's Zendesk user, once known: events it caused itself need no processing."""
+    pipeline = getattr(request.app.state, "pipeline", None)
+    return getattr(pipeline, "self_id", None)
+
+
 @router.post("/webhooks/zendesk", status_code=202, response_model=DeliveryAccepted)
 async def receive_zendesk_webhook(
     request: Request,
@@ -60,7 +66,7 @@ async def receive_zendesk_webhook(
     worker: WorkerDep,
 ) -> DeliveryAccepted:
     """Accept a signed Zendesk webhook into the inbox (202; duplicates are recognised)."""
-    incoming = intake.to_delivery(body, request.headers)
+    incoming = intake.to_delivery(body, request.headers, own_user_id=own_user_id(request))
     if incoming is None:
         return DeliveryAccepted(delivery_id=None, duplicate=False, ignored=True)
     accepted = await store.accept_delivery(session, incoming)

@@ -10,7 +10,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 
 PG_HOST = os.environ.get("PGHOST", "127.0.0.1")

@@ -15,9 +15,7 @@ pytestmark = pytest.mark.postgres
 def test_three_processes_migrating_at_once_all_succeed(pg_url: str) -> None:
     code = f"from app import db; db.upgrade_sync({pg_url!r})"
     procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE, text=True
-        )
+        subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE, text=True)
         for _ in range(3)
     ]
     results = [(p.wait(timeout=60), p.stderr.read() if p.stderr else "") for p in procs]

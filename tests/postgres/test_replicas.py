@@ -8,9 +8,10 @@ import os
 import random
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 
@@ -61,7 +62,7 @@ async def test_two_replicas_process_1000_deliveries_exactly_once(
     ):
         await wait_for(lambda: up(zendesk, "/__sandbox/settings"), timeout=20)
         for url in urls:
-            await wait_for(lambda url=url: up(service, f"{url}/healthz"), timeout=30)
+            await wait_for(partial(up, service, f"{url}/healthz"), timeout=30)
         await zendesk.post(
             "/__sandbox/settings",
             json={"updates_per_minute": 5000, "requests_per_minute": 20000},

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Stack, comment_event, signed, wait_for
+from tests.conftest import comment_event, signed, wait_for
 from tests.test_end_to_end import IMPACT, comments_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -39,7 +39,6 @@ async def test_storm_with_duplicates_escalates_each_ticket_exactly_once(
     async with stack_factory(
         worker_concurrency=16, zendesk_updates_per_minute=5000, zendesk_requests_per_minute=20000
     ) as s:
-        s: Stack
         # The storm is posted here; the sandbox must not add webhooks of its own.
         await s.sandbox.post(
             "/__sandbox/settings",

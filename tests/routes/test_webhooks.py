@@ -191,3 +191,17 @@ async def test_accepted_delivery_is_listed_for_admins(client: httpx.AsyncClient)
         (accepted["delivery_id"], 1234, "ticket.comment_added")
     ]
     assert listing.json()["counts"]["pending"] == 1
+
+
+@pytest.mark.parametrize(("actor", "stored"), [("1", False), ("401", True)])
+async def test_echoes_of_escalators_own_writes_are_not_stored(
+    client: httpx.AsyncClient, app: FastAPI, actor: str, stored: bool
+) -> None:
+    app.state.pipeline.self_id = 1  # learnt from /users/me at start
+    event = comment_event()
+    event["detail"]["actor_id"] = actor
+    body, headers = signed(event)
+    response = await client.post(URL, content=body, headers=headers)
+    assert response.status_code == 202
+    assert response.json()["ignored"] is not stored
+    assert await inbox_rows(app) == int(stored)
