@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from app.rules.config import RulesConfig
 from app.rules.context import EvaluationContext, Incident
-from app.rules.decision import Basis, Decision, Eligibility, Impact, SlaAssessment
+from app.rules.decision import Basis, Decision, Eligibility, Impact, Outcome, SlaAssessment
 from app.rules.detect import clean_text, detect_impact
 from app.rules.eligibility import as_utc, assess_sla, contract_status
 
@@ -108,24 +108,24 @@ def evaluate(ctx: EvaluationContext, rules: RulesConfig) -> Decision:
     contract = contract_status(ctx.organization, rules, now=ctx.now)
     org_fields = ctx.organization.organization_fields if ctx.organization else {}
     region = rules.region_named(org_fields.get(rules.region_field))
-    eligibility = Eligibility(
+    # model_construct: every value here is already typed by this module (the bench measures
+    # evaluate at >20k comments/s and re-validation was a tenth of its time).
+    eligibility = Eligibility.model_construct(
         contract_valid=contract.valid,
         contract_expires=contract.expires,
         basis=basis_of(impact, sla),
     )
 
-    def decide(outcome: str, reasons: list[str], **extra: object) -> Decision:
-        return Decision.model_validate(
-            {
-                "outcome": outcome,
-                "reasons": reasons,
-                "impact": impact,
-                "sla": sla,
-                "eligibility": eligibility,
-                "region": region,
-                "escalation_address": address,
-                **extra,
-            }
+    def decide(outcome: Outcome, reasons: list[str], incident_id: str | None = None) -> Decision:
+        return Decision.model_construct(
+            outcome=outcome,
+            reasons=reasons,
+            impact=impact,
+            sla=sla,
+            eligibility=eligibility,
+            region=region,
+            escalation_address=address,
+            incident_id=incident_id,
         )
 
     if _is_escalated(ctx):
