@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
-from itertools import chain
+from itertools import repeat
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -253,7 +253,7 @@ def clean_text(body: str, html_body: str | None = None) -> str:
         text = text[: cut.start()]
     lowered = text.lower()
     # The disclaimer regex has no literal prefix, so it only runs when a keyword is present.
-    if any(k in lowered for k in _DISCLAIMER_KEYWORDS):
+    if any(map(lowered.__contains__, _DISCLAIMER_KEYWORDS)):
         disclaimer = _DISCLAIMER_RE.search(text)
         if disclaimer:
             text = text[: text.rfind("\n", 0, disclaimer.start()) + 1]
@@ -296,27 +296,32 @@ def _split_top(fragment: str) -> list[str]:
 
 _PREFIX_LEN = 3
 _MAX_PREFIXES = 4000
+# Alternatives that start with this many literal characters are also indexed on that many, so a
+# word that merely shares three letters with them ("this" / "third") costs no `match`.
+_LONG_PREFIX_LEN = 4
 _State = tuple[str, bool]  # (literal prefix so far, whether it may still grow)
 
 
 # `re._parser` output is untyped: (opcode, argument) pairs whose argument shape depends on the
 # opcode, hence `Any` here and nowhere else.
-def _prefix_seq(items: Iterable[tuple[Any, Any]], states: set[_State]) -> set[_State]:
+def _prefix_seq(
+    items: Iterable[tuple[Any, Any]], states: set[_State], length: int = _PREFIX_LEN
+) -> set[_State]:
     for item in items:
         grown: set[_State] = set()
         for prefix, open_ in states:
-            if not open_ or len(prefix) >= _PREFIX_LEN:
-                grown.add((prefix[:_PREFIX_LEN], False))
+            if not open_ or len(prefix) >= length:
+                grown.add((prefix[:length], False))
             else:
-                grown |= _prefix_item(item, prefix)
+                grown |= _prefix_item(item, prefix, length)
         if len(grown) > _MAX_PREFIXES:
             raise ValueError("lexicon alternative with too many prefixes")
         states = grown
     return states
 
 
-def _prefix_item(item: tuple[Any, Any], prefix: str) -> set[_State]:
-    """The literal prefixes (up to `_PREFIX_LEN`) one parsed regex item can extend `prefix` to."""
+def _prefix_item(item: tuple[Any, Any], prefix: str, length: int) -> set[_State]:
+    """The literal prefixes (up to `length`) one parsed regex item can extend `prefix` to."""
     op, av = str(item[0]), item[1]
     if op == "LITERAL":
         return {(prefix + chr(av), True)}
@@ -336,15 +341,15 @@ def _prefix_item(item: tuple[Any, Any], prefix: str) -> set[_State]:
     if op in ("AT", "ASSERT", "ASSERT_NOT"):
         return {(prefix, True)}
     if op == "SUBPATTERN":
-        return _prefix_seq(av[-1], {(prefix, True)})
+        return _prefix_seq(av[-1], {(prefix, True)}, length)
     if op == "BRANCH":
         out: set[_State] = set()
         for branch in av[1]:
-            out |= _prefix_seq(branch, {(prefix, True)})
+            out |= _prefix_seq(branch, {(prefix, True)}, length)
         return out
     if op in ("MAX_REPEAT", "MIN_REPEAT"):
         low, high, sub = av
-        once = _prefix_seq(sub, {(prefix, True)})
+        once = _prefix_seq(sub, {(prefix, True)}, length)
         if low == 1 and high == 1:
             return once
         # After one repetition another may follow: stop growing there.
@@ -353,13 +358,28 @@ def _prefix_item(item: tuple[Any, Any], prefix: str) -> set[_State]:
     return {(prefix, False)}
 
 
-def _prefixes(alternative: str) -> set[str]:
+def _prefixes(alternative: str, length: int = _PREFIX_LEN) -> set[str]:
     from re import _parser  # type: ignore[attr-defined]
 
-    return {p for p, _ in _prefix_seq(list(_parser.parse(alternative)), {("", True)})}
+    return {p for p, _ in _prefix_seq(list(_parser.parse(alternative)), {("", True)}, length)}
+
+
+def _long_prefixes(alternative: str) -> set[str] | None:
+    """The alternative's literal prefixes of `_LONG_PREFIX_LEN` characters, if every match
+    starts with one of them; None if some match may start with fewer literal characters."""
+    try:
+        prefixes = _prefixes(alternative, _LONG_PREFIX_LEN)
+    except ValueError:
+        return None
+    if not prefixes or any(len(p) < _LONG_PREFIX_LEN for p in prefixes):
+        return None
+    return prefixes
 
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+# The same tokens on ASCII text, where the ASCII classes are cheaper: Unicode `\s` also counts
+# \x1c-\x1f as space, so they are left out of the punctuation class.
+_TOKEN_ASCII = re.compile(r"\w+|[^\w\s\x1c-\x1f]", re.ASCII)
 # Compound heads and tails are looked for inside words this long (German/Dutch compounds).
 _COMPOUND_MIN_LEN = 6
 
@@ -384,6 +404,7 @@ class _Matcher:
     def __init__(self, kinds: Sequence[tuple[str, Sequence[str]]]) -> None:
         sources: list[tuple[str, str]] = []
         start: dict[str, list[int]] = {}
+        long_start: dict[str, list[int]] = {}
         inner: dict[str, list[int]] = {}
         inner_prefixes: set[str] = set()
         for kind, fragments in kinds:
@@ -394,8 +415,13 @@ class _Matcher:
                     index = len(sources)
                     sources.append((kind, f"(?:{core}){trail}"))
                     prefixes = _prefixes(core)
-                    for key in self._keys(alt, prefixes):
-                        start.setdefault(key, []).append(index)
+                    long_prefixes = _long_prefixes(core)
+                    keys = self._keys(alt, prefixes)
+                    for key in long_prefixes or ():
+                        long_start.setdefault(key, []).append(index)
+                    for key in keys:
+                        if long_prefixes is None:
+                            start.setdefault(key, []).append(index)
                         if alt.startswith("~"):
                             inner.setdefault(key, []).append(index)
                     if alt.startswith("~"):
@@ -411,7 +437,12 @@ class _Matcher:
                 compiled[key] = _combine([sources[i] for i in key])
             return compiled[key]
 
+        # Lookups try the four-character key first: its alternatives, merged in listing order
+        # with those of its three-character key; then the three-character key alone.
         self._start = {k: candidates(v) for k, v in start.items()}
+        self._long_start = {
+            k: candidates(sorted(v + start.get(k[:_PREFIX_LEN], []))) for k, v in long_start.items()
+        }
         self._inner = {k: candidates(v) for k, v in inner.items()}
         # Where a compound part may start inside a word: found by one C-level search over the
         # word instead of a dict lookup at each of its characters.
@@ -441,12 +472,15 @@ class _Matcher:
         found: list[tuple[str, int, int]] = []
         after = 0
         start_index = self._start
+        long_index = self._long_start
         inner_index = self._inner
         inner_start = self._inner_start if compounds else None
         for start, end in tokens:
             if start < after:
                 continue
-            entry = start_index.get(text[start : start + 3])
+            entry = long_index.get(text[start : start + 4]) or start_index.get(
+                text[start : start + 3]
+            )
             if entry is not None:
                 m = entry[0].match(text, start)
                 if m:
@@ -471,10 +505,13 @@ class _Matcher:
     def search(self, text: str, tokens: Sequence[tuple[int, int]], compounds: bool = True) -> bool:
         """Whether any phrase occurs."""
         start_index = self._start
+        long_index = self._long_start
         inner_index = self._inner
         inner_start = self._inner_start if compounds else None
         for start, end in tokens:
-            entry = start_index.get(text[start : start + 3])
+            entry = long_index.get(text[start : start + 4]) or start_index.get(
+                text[start : start + 3]
+            )
             if entry is not None and entry[0].match(text, start):
                 return True
             if inner_start is not None and end - start >= _COMPOUND_MIN_LEN:
@@ -506,7 +543,8 @@ def _combine(alternatives: Sequence[tuple[str, str]]) -> _Candidates:
 
 
 def _tokens(folded: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _TOKEN.finditer(folded)]
+    tokens = _TOKEN_ASCII if folded.isascii() else _TOKEN
+    return [m.span() for m in tokens.finditer(folded)]
 
 
 def _pick(table: lx.Fragments, languages: Sequence[str]) -> list[str]:
@@ -624,10 +662,16 @@ _ABBREVIATION_END = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z]+")
-_STOPWORD_LANGUAGES: dict[str, tuple[str, ...]] = {}
+# Each stopword as one integer holding a count field per language it belongs to, so one C-level
+# `sum` counts the stopwords of every language at once. A field holds up to 2**16 - 1: more than
+# the words in the 1,000 characters looked at.
+_COUNT_BITS = 16
+_COUNT_MASK = (1 << _COUNT_BITS) - 1
+_LANGUAGE_SHIFT = {lang: i * _COUNT_BITS for i, lang in enumerate(lx.STOPWORDS)}
+_STOPWORD_FIELDS: dict[str, int] = {}
 for _lang, _words in lx.STOPWORDS.items():
     for _word in _words:
-        _STOPWORD_LANGUAGES[_word] = (*_STOPWORD_LANGUAGES.get(_word, ()), _lang)
+        _STOPWORD_FIELDS[_word] = _STOPWORD_FIELDS.get(_word, 0) + (1 << _LANGUAGE_SHIFT[_lang])
 
 
 def _sentences(text: str) -> list[str]:
@@ -659,21 +703,21 @@ def _detect_language(text: str, folded: str, languages: Sequence[str]) -> str | 
     """The language with the most stopwords (ties: diacritics, then the first configured)."""
     if not languages or not folded.strip():
         return None
+    if len(languages) == 1:
+        return languages[0]
     # Counted in C: this runs once per comment and used to cost as much as a sentence scan.
-    stopwords = Counter(
-        chain.from_iterable(
-            filter(None, map(_STOPWORD_LANGUAGES.get, _WORD.findall(folded, 0, 1000)))
-        )
-    )
-    scores = dict.fromkeys(languages, 0.0)
+    counts = sum(map(_STOPWORD_FIELDS.get, _WORD.findall(folded, 0, 1000), repeat(0)))
+    scores = {
+        lang: float((counts >> _LANGUAGE_SHIFT[lang]) & _COUNT_MASK)
+        if lang in _LANGUAGE_SHIFT
+        else 0.0
+        for lang in languages
+    }
     if not text.isascii():
         for ch, count in Counter(_DIACRITIC.findall(text, 0, 1000)).items():
             lang = _DIACRITIC_LANGUAGE[ch.lower()]
             if lang in scores:
                 scores[lang] += 0.5 * count
-    for lang, count in stopwords.items():
-        if lang in scores:
-            scores[lang] += count
     best = max(scores, key=scores.__getitem__)
     return best if scores[best] else languages[0]
 
