@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
+
+from pydantic import BaseModel
 
 
 class AppError(Exception):
@@ -48,3 +51,23 @@ class Unprocessable(AppError):
 
 class ServiceUnavailable(AppError):
     status_code = 503
+
+
+class ErrorBody(BaseModel):
+    """What every error response carries (the one handler in app.main renders it)."""
+
+    error: str
+    detail: str
+    # Rules-file problems, one `path: message` line each.
+    lines: list[str] | None = None
+    # Request validation problems: where and what.
+    errors: list[dict[str, Any]] | None = None
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the error statuses a route can answer."""
+    return {code: {"model": ErrorBody, "description": HTTPStatus(code).phrase} for code in codes}
+
+
+# Ids are 64-bit in Zendesk and in the database; larger numbers are a 422, not an overflow.
+MAX_ID = 2**63 - 1

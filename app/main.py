@@ -11,13 +11,14 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from app import __version__, db, web
 from app.active_rules import ActiveRules
 from app.clients.statuspage import StatuspageClient
 from app.clients.zendesk import ZendeskClient
-from app.errors import AppError
+from app.errors import AppError, ErrorBody
 from app.logging import configure_logging
 from app.pipeline import Pipeline
 from app.routes import admin, escalations, health, webhooks
@@ -134,6 +135,34 @@ async def validation_error_handler(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _published_openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI documents 422 as its own `HTTPValidationError`; this app answers every error
+    with `ErrorBody` (one handler), so the contract says that instead."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, summary=app.summary, routes=app.routes
+    )
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorBody", ErrorBody.model_json_schema())
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+
+    def swap(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("$ref") == "#/components/schemas/HTTPValidationError":
+                node["$ref"] = "#/components/schemas/ErrorBody"
+            for value in node.values():
+                swap(value)
+        elif isinstance(node, list):
+            for value in node:
+                swap(value)
+
+    swap(schema["paths"])
+    app.openapi_schema = schema
+    return schema
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -144,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.openapi = lambda: _published_openapi(app)  # type: ignore[method-assign]
     app.add_exception_handler(AppError, app_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(health.router)

@@ -6,16 +6,16 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from app import store
 from app.deps import AdminDep, RulesDep, SessionDep, WorkerDep
 from app.dryrun import DryRunRequest, DryRunResult, dry_run
-from app.errors import BadRequest
+from app.errors import MAX_ID, BadRequest, error_responses
 from app.models import Delivery, utcnow
 
-router = APIRouter(prefix="/admin", tags=["admin"])
+router = APIRouter(prefix="/admin", tags=["admin"], responses=error_responses(401, 403, 422))
 
 DeliveryStatus = Literal["pending", "processing", "done", "dead"]
 
@@ -74,9 +74,16 @@ async def list_deliveries(
     return DeliveryList(deliveries=[DeliveryOut.of(d) for d in rows], counts=counts)
 
 
-@router.post("/deliveries/{delivery_id}/replay", response_model=DeliveryOut)
+@router.post(
+    "/deliveries/{delivery_id}/replay",
+    response_model=DeliveryOut,
+    responses=error_responses(404, 409),
+)
 async def replay_delivery(
-    delivery_id: int, _: AdminDep, session: SessionDep, worker: WorkerDep
+    delivery_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    _: AdminDep,
+    session: SessionDep,
+    worker: WorkerDep,
 ) -> DeliveryOut:
     """Queue a dead (or finished) delivery again with a fresh attempt budget."""
     delivery = await store.replay_delivery(session, delivery_id)
@@ -140,7 +147,9 @@ RULES_BODY = {
 }
 
 
-@router.put("/rules", response_model=RulesOut, openapi_extra=RULES_BODY)
+@router.put(
+    "/rules", response_model=RulesOut, openapi_extra=RULES_BODY, responses=error_responses(400)
+)
 async def put_rules(
     principal: AdminDep,
     rules: RulesDep,

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import intake, metrics, store
 from app.deps import CsmDep, SessionDep, ViewerDep, WorkerDep
-from app.errors import BadRequest, NotFound
+from app.errors import MAX_ID, BadRequest, NotFound, error_responses
 from app.models import Escalation, EscalationEvent
 
-router = APIRouter(prefix="/api", tags=["escalations"])
+router = APIRouter(prefix="/api", tags=["escalations"], responses=error_responses(401, 403, 422))
 
 
 class EventOut(BaseModel):
@@ -74,14 +74,14 @@ class EscalationPage(BaseModel):
     next_cursor: str | None
 
 
-@router.get("/escalations", response_model=EscalationPage)
+@router.get("/escalations", response_model=EscalationPage, responses=error_responses(400))
 async def list_escalations(
     _: ViewerDep,
     session: SessionDep,
     state: Annotated[str | None, Query(max_length=20)] = None,
     region: Annotated[str | None, Query(max_length=40)] = None,
-    manager_id: Annotated[int | None, Query()] = None,
-    organization_id: Annotated[int | None, Query()] = None,
+    manager_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    organization_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=40)] = None,
 ) -> EscalationPage:
@@ -105,8 +105,12 @@ async def list_escalations(
     return EscalationPage(escalations=[EscalationOut.of(e) for e in page], next_cursor=next_cursor)
 
 
-@router.get("/escalations/{ticket_id}", response_model=EscalationDetail)
-async def get_escalation(ticket_id: int, _: ViewerDep, session: SessionDep) -> EscalationDetail:
+@router.get(
+    "/escalations/{ticket_id}", response_model=EscalationDetail, responses=error_responses(404)
+)
+async def get_escalation(
+    ticket_id: Annotated[int, Path(ge=1, le=MAX_ID)], _: ViewerDep, session: SessionDep
+) -> EscalationDetail:
     """One ticket's escalation with its timeline."""
     escalation = await store.get_escalation(session, ticket_id)
     if escalation is None:
@@ -122,7 +126,7 @@ class CsmEscalationRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ticket_id: int = Field(gt=0)
+    ticket_id: int = Field(gt=0, le=MAX_ID)
     reason: str = Field(min_length=3, max_length=10_000)
     business_impact: str = Field(min_length=3, max_length=10_000)
     requested_by: str = Field(min_length=3, max_length=300)

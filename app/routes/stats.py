@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query
 
 from app import stats
 from app.deps import SessionDep, ViewerDep
+from app.errors import error_responses
 from app.models import utcnow
 
-router = APIRouter(prefix="/api", tags=["stats"])
+router = APIRouter(prefix="/api", tags=["stats"], responses=error_responses(401, 403, 422))
 
 
 @router.get("/stats", response_model=stats.Stats)

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from app import intake, metrics, store
 from app.deps import SessionDep, SettingsDep, WorkerDep
-from app.errors import AppError, PayloadTooLarge
+from app.errors import AppError, PayloadTooLarge, error_responses
 from app.models import utcnow
 
 router = APIRouter(tags=["webhooks"])
@@ -58,7 +58,12 @@ def own_user_id(request: Request) -> int | None:
     return getattr(pipeline, "self_id", None)
 
 
-@router.post("/webhooks/zendesk", status_code=202, response_model=DeliveryAccepted)
+@router.post(
+    "/webhooks/zendesk",
+    status_code=202,
+    response_model=DeliveryAccepted,
+    responses=error_responses(400, 401, 413),
+)
 async def receive_zendesk_webhook(
     request: Request,
     body: Annotated[bytes, Depends(verified_body)],

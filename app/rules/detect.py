@@ -296,32 +296,27 @@ def _split_top(fragment: str) -> list[str]:
 
 _PREFIX_LEN = 3
 _MAX_PREFIXES = 4000
-# Alternatives that start with this many literal characters are also indexed on that many, so a
-# word that merely shares three letters with them ("this" / "third") costs no `match`.
-_LONG_PREFIX_LEN = 4
 _State = tuple[str, bool]  # (literal prefix so far, whether it may still grow)
 
 
 # `re._parser` output is untyped: (opcode, argument) pairs whose argument shape depends on the
 # opcode, hence `Any` here and nowhere else.
-def _prefix_seq(
-    items: Iterable[tuple[Any, Any]], states: set[_State], length: int = _PREFIX_LEN
-) -> set[_State]:
+def _prefix_seq(items: Iterable[tuple[Any, Any]], states: set[_State]) -> set[_State]:
     for item in items:
         grown: set[_State] = set()
         for prefix, open_ in states:
-            if not open_ or len(prefix) >= length:
-                grown.add((prefix[:length], False))
+            if not open_ or len(prefix) >= _PREFIX_LEN:
+                grown.add((prefix[:_PREFIX_LEN], False))
             else:
-                grown |= _prefix_item(item, prefix, length)
+                grown |= _prefix_item(item, prefix)
         if len(grown) > _MAX_PREFIXES:
             raise ValueError("lexicon alternative with too many prefixes")
         states = grown
     return states
 
 
-def _prefix_item(item: tuple[Any, Any], prefix: str, length: int) -> set[_State]:
-    """The literal prefixes (up to `length`) one parsed regex item can extend `prefix` to."""
+def _prefix_item(item: tuple[Any, Any], prefix: str) -> set[_State]:
+    """The literal prefixes (up to `_PREFIX_LEN`) one parsed regex item can extend `prefix` to."""
     op, av = str(item[0]), item[1]
     if op == "LITERAL":
         return {(prefix + chr(av), True)}
@@ -341,15 +336,15 @@ def _prefix_item(item: tuple[Any, Any], prefix: str, length: int) -> set[_State]
     if op in ("AT", "ASSERT", "ASSERT_NOT"):
         return {(prefix, True)}
     if op == "SUBPATTERN":
-        return _prefix_seq(av[-1], {(prefix, True)}, length)
+        return _prefix_seq(av[-1], {(prefix, True)})
     if op == "BRANCH":
         out: set[_State] = set()
         for branch in av[1]:
-            out |= _prefix_seq(branch, {(prefix, True)}, length)
+            out |= _prefix_seq(branch, {(prefix, True)})
         return out
     if op in ("MAX_REPEAT", "MIN_REPEAT"):
         low, high, sub = av
-        once = _prefix_seq(sub, {(prefix, True)}, length)
+        once = _prefix_seq(sub, {(prefix, True)})
         if low == 1 and high == 1:
             return once
         # After one repetition another may follow: stop growing there.
@@ -358,22 +353,10 @@ def _prefix_item(item: tuple[Any, Any], prefix: str, length: int) -> set[_State]
     return {(prefix, False)}
 
 
-def _prefixes(alternative: str, length: int = _PREFIX_LEN) -> set[str]:
+def _prefixes(alternative: str) -> set[str]:
     from re import _parser  # type: ignore[attr-defined]
 
-    return {p for p, _ in _prefix_seq(list(_parser.parse(alternative)), {("", True)}, length)}
-
-
-def _long_prefixes(alternative: str) -> set[str] | None:
-    """The alternative's literal prefixes of `_LONG_PREFIX_LEN` characters, if every match
-    starts with one of them; None if some match may start with fewer literal characters."""
-    try:
-        prefixes = _prefixes(alternative, _LONG_PREFIX_LEN)
-    except ValueError:
-        return None
-    if not prefixes or any(len(p) < _LONG_PREFIX_LEN for p in prefixes):
-        return None
-    return prefixes
+    return {p for p, _ in _prefix_seq(list(_parser.parse(alternative)), {("", True)})}
 
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -404,7 +387,6 @@ class _Matcher:
     def __init__(self, kinds: Sequence[tuple[str, Sequence[str]]]) -> None:
         sources: list[tuple[str, str]] = []
         start: dict[str, list[int]] = {}
-        long_start: dict[str, list[int]] = {}
         inner: dict[str, list[int]] = {}
         inner_prefixes: set[str] = set()
         for kind, fragments in kinds:
@@ -415,13 +397,8 @@ class _Matcher:
                     index = len(sources)
                     sources.append((kind, f"(?:{core}){trail}"))
                     prefixes = _prefixes(core)
-                    long_prefixes = _long_prefixes(core)
-                    keys = self._keys(alt, prefixes)
-                    for key in long_prefixes or ():
-                        long_start.setdefault(key, []).append(index)
-                    for key in keys:
-                        if long_prefixes is None:
-                            start.setdefault(key, []).append(index)
+                    for key in self._keys(alt, prefixes):
+                        start.setdefault(key, []).append(index)
                         if alt.startswith("~"):
                             inner.setdefault(key, []).append(index)
                     if alt.startswith("~"):
@@ -437,12 +414,7 @@ class _Matcher:
                 compiled[key] = _combine([sources[i] for i in key])
             return compiled[key]
 
-        # Lookups try the four-character key first: its alternatives, merged in listing order
-        # with those of its three-character key; then the three-character key alone.
         self._start = {k: candidates(v) for k, v in start.items()}
-        self._long_start = {
-            k: candidates(sorted(v + start.get(k[:_PREFIX_LEN], []))) for k, v in long_start.items()
-        }
         self._inner = {k: candidates(v) for k, v in inner.items()}
         # Where a compound part may start inside a word: found by one C-level search over the
         # word instead of a dict lookup at each of its characters.
@@ -470,22 +442,20 @@ class _Matcher:
         """(kind, start, end) of every non-overlapping match, in order. `compounds` looks for
         compound parts inside long words too: only worth its cost in Dutch and German."""
         found: list[tuple[str, int, int]] = []
+        append = found.append
         after = 0
-        start_index = self._start
-        long_index = self._long_start
+        lookup = self._start.get
         inner_index = self._inner
         inner_start = self._inner_start if compounds else None
         for start, end in tokens:
             if start < after:
                 continue
-            entry = long_index.get(text[start : start + 4]) or start_index.get(
-                text[start : start + 3]
-            )
+            entry = lookup(text[start : start + 3])
             if entry is not None:
                 m = entry[0].match(text, start)
                 if m:
                     after = m.end()
-                    found.append((entry[1][m.lastindex or 0], start, after))
+                    append((entry[1][m.lastindex or 0], start, after))
                     continue
             if inner_start is None or end - start < _COMPOUND_MIN_LEN:
                 continue
@@ -498,20 +468,17 @@ class _Matcher:
                     m = entry[0].match(text, pos)
                     if m:
                         after = m.end()
-                        found.append((entry[1][m.lastindex or 0], pos, after))
+                        append((entry[1][m.lastindex or 0], pos, after))
                         break
         return found
 
     def search(self, text: str, tokens: Sequence[tuple[int, int]], compounds: bool = True) -> bool:
         """Whether any phrase occurs."""
-        start_index = self._start
-        long_index = self._long_start
+        lookup = self._start.get
         inner_index = self._inner
         inner_start = self._inner_start if compounds else None
         for start, end in tokens:
-            entry = long_index.get(text[start : start + 4]) or start_index.get(
-                text[start : start + 3]
-            )
+            entry = lookup(text[start : start + 3])
             if entry is not None and entry[0].match(text, start):
                 return True
             if inner_start is not None and end - start >= _COMPOUND_MIN_LEN:
@@ -891,6 +858,8 @@ def detect_impact(text: str, *, settings: ImpactSettings | None = None) -> Impac
         s = _analyse(sentence, fold(sentence), lex, language, extras)
         if s is not None:
             analysed.append(s)
+    if not analysed:
+        return Impact(language=language)
 
     incident = any(s.incident for s in analysed)
     found: dict[Category, list[_Sentence]] = {}
