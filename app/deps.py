@@ -18,33 +18,33 @@ from app.settings import Settings
 from app.worker import Worker
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+async def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     return sessions
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the route returns, rolled back on error."""
-    async with get_sessions(request)() as session, session.begin():
+    async with (await get_sessions(request))() as session, session.begin():
         yield session
 
 
-def get_zendesk(request: Request) -> ZendeskClient:
+async def get_zendesk(request: Request) -> ZendeskClient:
     zendesk: ZendeskClient = request.app.state.zendesk
     return zendesk
 
 
-def get_rules(request: Request) -> ActiveRules:
+async def get_rules(request: Request) -> ActiveRules:
     rules: ActiveRules = request.app.state.rules
     return rules
 
 
-def get_worker(request: Request) -> Worker | None:
+async def get_worker(request: Request) -> Worker | None:
     worker: Worker | None = request.app.state.worker
     return worker
 
@@ -117,7 +117,7 @@ def _token_principal(token: str, settings: Settings) -> Principal | None:
     return None
 
 
-def require_admin(request: Request, settings: SettingsDep) -> Principal:
+async def require_admin(request: Request, settings: SettingsDep) -> Principal:
     principal = principal_of(request, settings)
     if principal is None:
         raise Unauthorized("admin token required (Authorization: Bearer <ADMIN_TOKEN>)")
@@ -126,7 +126,7 @@ def require_admin(request: Request, settings: SettingsDep) -> Principal:
     return principal
 
 
-def require_viewer(request: Request, settings: SettingsDep) -> Principal:
+async def require_viewer(request: Request, settings: SettingsDep) -> Principal:
     principal = principal_of(request, settings)
     if principal is None:
         raise Unauthorized("token required (Authorization: Bearer <token>)")
@@ -135,7 +135,7 @@ def require_viewer(request: Request, settings: SettingsDep) -> Principal:
     return principal
 
 
-def require_csm(request: Request, settings: SettingsDep) -> Principal:
+async def require_csm(request: Request, settings: SettingsDep) -> Principal:
     # Bearer only: a browser's cookie must not be able to file escalations cross-site.
     principal = principal_of(request, settings)
     if principal is None:

@@ -97,7 +97,7 @@ def page_principal(request: Request, settings: Settings) -> Principal | None:
     return principal
 
 
-def require_page_viewer(request: Request, settings: SettingsDep) -> Principal:
+async def require_page_viewer(request: Request, settings: SettingsDep) -> Principal:
     principal = page_principal(request, settings)
     if principal is None:
         raise SignInRequired(
@@ -108,8 +108,8 @@ def require_page_viewer(request: Request, settings: SettingsDep) -> Principal:
     return principal
 
 
-def require_page_admin(request: Request, settings: SettingsDep) -> Principal:
-    principal = require_page_viewer(request, settings)
+async def require_page_admin(request: Request, settings: SettingsDep) -> Principal:
+    principal = await require_page_viewer(request, settings)
     if principal.role != "admin":
         raise PageError(403, "This page is for integration admins.")
     return principal
