@@ -19,6 +19,7 @@ from app.active_rules import ActiveRules
 from app.clients.statuspage import StatuspageClient
 from app.clients.zendesk import ZendeskClient
 from app.errors import AppError, ErrorBody
+from app.inbox import InboxWriter
 from app.logging import configure_logging
 from app.pipeline import Pipeline
 from app.routes import admin, escalations, health, webhooks
@@ -63,6 +64,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     pipeline = Pipeline(sessions=sessions, zendesk=zendesk, rules=rules, statuspage=statuspage)
     app.state.sessions = sessions
+    app.state.inbox = InboxWriter(sessions)
     app.state.zendesk = zendesk
     app.state.statuspage = statuspage
     app.state.rules = rules
@@ -108,6 +110,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await scheduler.stop()
         if app.state.worker is not None:
             await app.state.worker.stop()
+        await app.state.inbox.aclose()
         await zendesk.aclose()
         if statuspage is not None:
             await statuspage.aclose()

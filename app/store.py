@@ -66,6 +66,55 @@ async def accept_delivery(session: AsyncSession, incoming: IncomingDelivery) -> 
     return Accepted(delivery_id=existing, duplicate=True)
 
 
+async def accept_deliveries(
+    session: AsyncSession, batch: Sequence[IncomingDelivery]
+) -> list[Accepted]:
+    """`accept_delivery` for many at once: one multi-row insert, one lookup of the duplicates.
+    A key repeated within the batch is stored once; its later copies are duplicates."""
+    now = utcnow()
+    unique = list({incoming.dedupe_key: incoming for incoming in reversed(batch)}.values())
+    insert = pg_insert if _is_postgres(session) else sqlite_insert
+    statement = (
+        insert(Delivery)
+        .values(
+            [
+                {
+                    "dedupe_key": incoming.dedupe_key,
+                    "kind": incoming.kind,
+                    "ticket_id": incoming.ticket_id,
+                    "payload": incoming.payload,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "received_at": now,
+                }
+                for incoming in reversed(unique)
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Delivery.id, Delivery.dedupe_key)
+    )
+    inserted = {key: delivery_id for delivery_id, key in (await session.execute(statement))}
+    known = set(inserted)
+    missing = [i.dedupe_key for i in unique if i.dedupe_key not in known]
+    existing: dict[str, int] = {}
+    if missing:
+        rows = await session.execute(
+            select(Delivery.dedupe_key, Delivery.id).where(Delivery.dedupe_key.in_(missing))
+        )
+        existing = dict(rows.tuples().all())
+    results: list[Accepted] = []
+    first_seen: set[str] = set()
+    for incoming in batch:
+        key = incoming.dedupe_key
+        if key in inserted and key not in first_seen:
+            first_seen.add(key)
+            results.append(Accepted(delivery_id=inserted[key], duplicate=False))
+        else:
+            results.append(Accepted(delivery_id=inserted.get(key) or existing[key], duplicate=True))
+    return results
+
+
 async def claim_due(
     session: AsyncSession, *, worker: str, limit: int, lease_seconds: int, now: datetime
 ) -> Sequence[Delivery]:

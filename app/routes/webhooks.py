@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from app import intake, metrics, store
-from app.deps import SessionDep, SettingsDep, WorkerDep
+from app import intake, metrics
+from app.deps import InboxDep, SettingsDep, WorkerDep
 from app.errors import AppError, PayloadTooLarge, error_responses
 from app.models import utcnow
 
@@ -67,15 +67,14 @@ def own_user_id(request: Request) -> int | None:
 async def receive_zendesk_webhook(
     request: Request,
     body: Annotated[bytes, Depends(verified_body)],
-    session: SessionDep,
+    inbox: InboxDep,
     worker: WorkerDep,
 ) -> DeliveryAccepted:
     """Accept a signed Zendesk webhook into the inbox (202; duplicates are recognised)."""
     incoming = intake.to_delivery(body, request.headers, own_user_id=own_user_id(request))
     if incoming is None:
         return DeliveryAccepted(delivery_id=None, duplicate=False, ignored=True)
-    accepted = await store.accept_delivery(session, incoming)
-    await session.commit()
+    accepted = await inbox.accept(incoming)
     if accepted.duplicate:
         metrics.DELIVERIES_DUPLICATE.inc()
     else:

@@ -296,27 +296,32 @@ def _split_top(fragment: str) -> list[str]:
 
 _PREFIX_LEN = 3
 _MAX_PREFIXES = 4000
+# Literal prefixes up to this long gate the `match` of a three-character key's alternatives, so
+# a word that merely shares three letters with a phrase ("this" / "third") costs a set lookup.
+_GATE_LEN = 8
 _State = tuple[str, bool]  # (literal prefix so far, whether it may still grow)
 
 
 # `re._parser` output is untyped: (opcode, argument) pairs whose argument shape depends on the
 # opcode, hence `Any` here and nowhere else.
-def _prefix_seq(items: Iterable[tuple[Any, Any]], states: set[_State]) -> set[_State]:
+def _prefix_seq(
+    items: Iterable[tuple[Any, Any]], states: set[_State], length: int = _PREFIX_LEN
+) -> set[_State]:
     for item in items:
         grown: set[_State] = set()
         for prefix, open_ in states:
-            if not open_ or len(prefix) >= _PREFIX_LEN:
-                grown.add((prefix[:_PREFIX_LEN], False))
+            if not open_ or len(prefix) >= length:
+                grown.add((prefix[:length], False))
             else:
-                grown |= _prefix_item(item, prefix)
+                grown |= _prefix_item(item, prefix, length)
         if len(grown) > _MAX_PREFIXES:
             raise ValueError("lexicon alternative with too many prefixes")
         states = grown
     return states
 
 
-def _prefix_item(item: tuple[Any, Any], prefix: str) -> set[_State]:
-    """The literal prefixes (up to `_PREFIX_LEN`) one parsed regex item can extend `prefix` to."""
+def _prefix_item(item: tuple[Any, Any], prefix: str, length: int) -> set[_State]:
+    """The literal prefixes (up to `length`) one parsed regex item can extend `prefix` to."""
     op, av = str(item[0]), item[1]
     if op == "LITERAL":
         return {(prefix + chr(av), True)}
@@ -336,15 +341,15 @@ def _prefix_item(item: tuple[Any, Any], prefix: str) -> set[_State]:
     if op in ("AT", "ASSERT", "ASSERT_NOT"):
         return {(prefix, True)}
     if op == "SUBPATTERN":
-        return _prefix_seq(av[-1], {(prefix, True)})
+        return _prefix_seq(av[-1], {(prefix, True)}, length)
     if op == "BRANCH":
         out: set[_State] = set()
         for branch in av[1]:
-            out |= _prefix_seq(branch, {(prefix, True)})
+            out |= _prefix_seq(branch, {(prefix, True)}, length)
         return out
     if op in ("MAX_REPEAT", "MIN_REPEAT"):
         low, high, sub = av
-        once = _prefix_seq(sub, {(prefix, True)})
+        once = _prefix_seq(sub, {(prefix, True)}, length)
         if low == 1 and high == 1:
             return once
         # After one repetition another may follow: stop growing there.
@@ -353,10 +358,26 @@ def _prefix_item(item: tuple[Any, Any], prefix: str) -> set[_State]:
     return {(prefix, False)}
 
 
-def _prefixes(alternative: str) -> set[str]:
+def _prefixes(alternative: str, length: int = _PREFIX_LEN) -> set[str]:
     from re import _parser  # type: ignore[attr-defined]
 
-    return {p for p, _ in _prefix_seq(list(_parser.parse(alternative)), {("", True)})}
+    return {p for p, _ in _prefix_seq(list(_parser.parse(alternative)), {("", True)}, length)}
+
+
+def _gate(cores: Sequence[str]) -> tuple[frozenset[str], int] | None:
+    """A cheaper test than the anchored `match` for a group of alternatives: every match
+    starts with one of these literal strings of `n` characters (n > 3), or None when some
+    alternative starts with three literal characters or fewer."""
+    prefixes: set[str] = set()
+    for core in cores:
+        try:
+            prefixes |= _prefixes(core, _GATE_LEN)
+        except ValueError:
+            return None
+    n = min(map(len, prefixes), default=0)
+    if n <= _PREFIX_LEN:
+        return None
+    return frozenset(p[:n] for p in prefixes), n
 
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -386,6 +407,7 @@ class _Matcher:
 
     def __init__(self, kinds: Sequence[tuple[str, Sequence[str]]]) -> None:
         sources: list[tuple[str, str]] = []
+        cores: list[str] = []
         start: dict[str, list[int]] = {}
         inner: dict[str, list[int]] = {}
         inner_prefixes: set[str] = set()
@@ -396,6 +418,7 @@ class _Matcher:
                     trail = "" if alt.endswith("~") else r"(?!\w)"
                     index = len(sources)
                     sources.append((kind, f"(?:{core}){trail}"))
+                    cores.append(core)
                     prefixes = _prefixes(core)
                     for key in self._keys(alt, prefixes):
                         start.setdefault(key, []).append(index)
@@ -406,12 +429,18 @@ class _Matcher:
         # All alternatives sharing a key become one anchored alternation, in listing order, so
         # a lookup costs one `match` in C however many phrases start alike. Keys that share the
         # same alternatives (most of them: padding) share the compiled pattern.
-        compiled: dict[tuple[int, ...], _Candidates] = {}
+        compiled: dict[tuple[int, ...], _Entry] = {}
 
-        def candidates(indices: list[int]) -> _Candidates:
+        def candidates(indices: list[int]) -> _Entry:
             key = tuple(indices)
             if key not in compiled:
-                compiled[key] = _combine([sources[i] for i in key])
+                pattern, kinds_ = _combine([sources[i] for i in key])
+                gate = _gate([cores[i] for i in key])
+                compiled[key] = (
+                    (pattern, kinds_, None, 0)
+                    if gate is None
+                    else (pattern, kinds_, gate[0], gate[1])
+                )
             return compiled[key]
 
         self._start = {k: candidates(v) for k, v in start.items()}
@@ -451,7 +480,9 @@ class _Matcher:
             if start < after:
                 continue
             entry = lookup(text[start : start + 3])
-            if entry is not None:
+            if entry is not None and (
+                entry[2] is None or text[start : start + entry[3]] in entry[2]
+            ):
                 m = entry[0].match(text, start)
                 if m:
                     after = m.end()
@@ -464,7 +495,9 @@ class _Matcher:
                 if pos > end - 3:
                     break
                 entry = inner_index.get(text[pos : pos + 3])
-                if entry is not None:
+                if entry is not None and (
+                    entry[2] is None or text[pos : pos + entry[3]] in entry[2]
+                ):
                     m = entry[0].match(text, pos)
                     if m:
                         after = m.end()
@@ -479,7 +512,11 @@ class _Matcher:
         inner_start = self._inner_start if compounds else None
         for start, end in tokens:
             entry = lookup(text[start : start + 3])
-            if entry is not None and entry[0].match(text, start):
+            if (
+                entry is not None
+                and (entry[2] is None or text[start : start + entry[3]] in entry[2])
+                and entry[0].match(text, start)
+            ):
                 return True
             if inner_start is not None and end - start >= _COMPOUND_MIN_LEN:
                 for candidate in inner_start.finditer(text, start + 1, end):
@@ -487,13 +524,19 @@ class _Matcher:
                     if pos > end - 3:
                         break
                     entry = inner_index.get(text[pos : pos + 3])
-                    if entry is not None and entry[0].match(text, pos):
+                    if (
+                        entry is not None
+                        and (entry[2] is None or text[pos : pos + entry[3]] in entry[2])
+                        and entry[0].match(text, pos)
+                    ):
                         return True
         return False
 
 
 # One compiled alternation and, per capturing group number, the kind it belongs to.
 _Candidates = tuple[re.Pattern[str], tuple[str, ...]]
+# ... plus its gate: the literal starts of length n every match begins with (None: no gate), n.
+_Entry = tuple[re.Pattern[str], tuple[str, ...], frozenset[str] | None, int]
 
 
 def _combine(alternatives: Sequence[tuple[str, str]]) -> _Candidates:

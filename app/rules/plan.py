@@ -191,9 +191,7 @@ def plan(decision: Decision, ctx: EvaluationContext, rules: RulesConfig) -> Plan
     reply = TicketUpdate(
         ticket_id=ticket_id,
         additional_tags=[tag],
-        remove_tags=[
-            t for t in _present(ctx, (*PENDING_TAGS, rules.csm_request_tag)) if t != tag
-        ],
+        remove_tags=[t for t in _present(ctx, (*PENDING_TAGS, rules.csm_request_tag)) if t != tag],
         custom_fields=_status_fields(rules, decision, status),
         comment=TicketComment(body=render_template(rules, template, **variables), public=True),
     )
