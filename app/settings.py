@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     webhook_max_bytes: int = 256 * 1024
     webhook_tolerance_seconds: int = 300
     worker_enabled: bool = True
-    worker_concurrency: int = Field(default=8, ge=1)
+    worker_concurrency: int = Field(default=32, ge=1)
     worker_poll_seconds: float = Field(default=0.2, gt=0)
     worker_lease_seconds: int = Field(default=60, ge=1)
     worker_max_attempts: int = Field(default=8, ge=1)

@@ -10,12 +10,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
-from itertools import repeat
+from itertools import accumulate, compress, repeat
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -296,32 +295,29 @@ def _split_top(fragment: str) -> list[str]:
 
 _PREFIX_LEN = 3
 _MAX_PREFIXES = 4000
-# Literal prefixes up to this long gate the `match` of a three-character key's alternatives, so
-# a word that merely shares three letters with a phrase ("this" / "third") costs a set lookup.
-_GATE_LEN = 8
 _State = tuple[str, bool]  # (literal prefix so far, whether it may still grow)
 
 
 # `re._parser` output is untyped: (opcode, argument) pairs whose argument shape depends on the
 # opcode, hence `Any` here and nowhere else.
 def _prefix_seq(
-    items: Iterable[tuple[Any, Any]], states: set[_State], length: int = _PREFIX_LEN
+    items: Iterable[tuple[Any, Any]], states: set[_State], limit: int = _PREFIX_LEN
 ) -> set[_State]:
     for item in items:
         grown: set[_State] = set()
         for prefix, open_ in states:
-            if not open_ or len(prefix) >= length:
-                grown.add((prefix[:length], False))
+            if not open_ or len(prefix) >= limit:
+                grown.add((prefix[:limit], False))
             else:
-                grown |= _prefix_item(item, prefix, length)
+                grown |= _prefix_item(item, prefix, limit)
         if len(grown) > _MAX_PREFIXES:
             raise ValueError("lexicon alternative with too many prefixes")
         states = grown
     return states
 
 
-def _prefix_item(item: tuple[Any, Any], prefix: str, length: int) -> set[_State]:
-    """The literal prefixes (up to `length`) one parsed regex item can extend `prefix` to."""
+def _prefix_item(item: tuple[Any, Any], prefix: str, limit: int) -> set[_State]:
+    """The literal prefixes (up to `limit`) one parsed regex item can extend `prefix` to."""
     op, av = str(item[0]), item[1]
     if op == "LITERAL":
         return {(prefix + chr(av), True)}
@@ -341,15 +337,15 @@ def _prefix_item(item: tuple[Any, Any], prefix: str, length: int) -> set[_State]
     if op in ("AT", "ASSERT", "ASSERT_NOT"):
         return {(prefix, True)}
     if op == "SUBPATTERN":
-        return _prefix_seq(av[-1], {(prefix, True)}, length)
+        return _prefix_seq(av[-1], {(prefix, True)}, limit)
     if op == "BRANCH":
         out: set[_State] = set()
         for branch in av[1]:
-            out |= _prefix_seq(branch, {(prefix, True)}, length)
+            out |= _prefix_seq(branch, {(prefix, True)}, limit)
         return out
     if op in ("MAX_REPEAT", "MIN_REPEAT"):
         low, high, sub = av
-        once = _prefix_seq(sub, {(prefix, True)}, length)
+        once = _prefix_seq(sub, {(prefix, True)}, limit)
         if low == 1 and high == 1:
             return once
         # After one repetition another may follow: stop growing there.
@@ -358,26 +354,38 @@ def _prefix_item(item: tuple[Any, Any], prefix: str, length: int) -> set[_State]
     return {(prefix, False)}
 
 
-def _prefixes(alternative: str, length: int = _PREFIX_LEN) -> set[str]:
+def _prefixes(alternative: str, limit: int = _PREFIX_LEN) -> set[str]:
     from re import _parser  # type: ignore[attr-defined]
 
-    return {p for p, _ in _prefix_seq(list(_parser.parse(alternative)), {("", True)}, length)}
+    return {p for p, _ in _prefix_seq(list(_parser.parse(alternative)), {("", True)}, limit)}
 
 
-def _gate(cores: Sequence[str]) -> tuple[frozenset[str], int] | None:
-    """A cheaper test than the anchored `match` for a group of alternatives: every match
-    starts with one of these literal strings of `n` characters (n > 3), or None when some
-    alternative starts with three literal characters or fewer."""
-    prefixes: set[str] = set()
-    for core in cores:
+# Every match of an alternative starts with one of its literal prefixes; the longer they are, the
+# more words they rule out (see `_Matcher._refine`).
+_LONG_PREFIX_LENS = (32, 16, 8)
+
+
+def _long_prefixes(alternative: str) -> set[str]:
+    for limit in _LONG_PREFIX_LENS:
         try:
-            prefixes |= _prefixes(core, _GATE_LEN)
+            return _prefixes(alternative, limit)
         except ValueError:
-            return None
-    n = min(map(len, prefixes), default=0)
-    if n <= _PREFIX_LEN:
-        return None
-    return frozenset(p[:n] for p in prefixes), n
+            continue
+    return _prefixes(alternative)
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _may_start(known: str, prefixes: Iterable[str], word: bool) -> bool:
+    """Whether text starting with `known` may start with one of `prefixes`. With `word`, `known`
+    is a whole word: the character after it is not a word character."""
+    for p in prefixes:
+        if known.startswith(p):
+            return True
+        if p.startswith(known) and not (word and _WORD_CHAR.match(p, len(known))):
+            return True
+    return False
 
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -393,21 +401,84 @@ _COMPOUND_MIN_LEN = 6
 _PAD_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 '.,;:!?()-\"/€$£%&*+=_#@<>[]"
 
 
+class _Tokens:
+    """A scanned text (with two trailing spaces) cut into chunks, shared by all matchers.
+
+    A chunk is a run of non-space characters (`str.split`, in C): matchers look chunks up, and
+    only tokenize a chunk the first time they see it. Text with other whitespace than single
+    spaces is cut into tokens instead (each its own chunk)."""
+
+    __slots__ = ("chunks", "ends", "gap", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        body = text[:-2]
+        chunks = body.split()
+        self.gap = 1  # the single spaces between chunks are not counted in `ends`
+        if chunks != body.split(" "):
+            chunks = (_CHUNK_ASCII if text.isascii() else _CHUNK).findall(text)
+            self.gap = 0
+        self.ends = list(accumulate(map(len, chunks)))
+        self.chunks: list[str] = chunks if self.gap else list(map(str.lstrip, chunks))
+
+    def start(self, i: int) -> int:
+        return self.ends[i] - len(self.chunks[i]) + self.gap * i
+
+
+# `_TOKEN` / `_TOKEN_ASCII` with the whitespace before each token: all characters of a text are
+# whitespace or token characters, except trailing whitespace.
+_CHUNK = re.compile(r"\s*(?:\w+|[^\w\s])")
+_CHUNK_ASCII = re.compile(r"[\s\x1c-\x1f]*(?:\w+|[^\w\s\x1c-\x1f])", re.ASCII)
+
+
+# What may match at a token: one compiled alternation for its start (None: nothing) and, inside
+# long words, (offset, alternation) where a compound part may start.
+_Entry = tuple[re.Pattern[str], tuple[str, ...]]
+_TokenInfo = tuple["_Entry | None", tuple[tuple[int, "_Entry"], ...]]
+# A token shorter than three characters whose key runs into the next chunk: looked up by the
+# three characters at scan time.
+_SHORT: _TokenInfo = (None, ())
+# A chunk's tokens at which something may match: (offset in the chunk, what may match).
+_ChunkInfo = tuple[tuple[int, _TokenInfo], ...]
+# Per distinct word: the indices of the alternatives that may match at its start, and inside
+# long words (offset, indices) for compound parts.
+_WordInfo = tuple[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...]]
+_SHORT_WORD: _WordInfo = ((), ())
+_CACHE_MAX = 100_000
+
+
+class _Cache(dict[str, Any]):
+    """A dict that computes and remembers missing values (up to `_CACHE_MAX` of them)."""
+
+    def __init__(self, compute: Callable[[str], Any]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key: str) -> Any:
+        value = self._compute(key)
+        if len(self) < _CACHE_MAX:
+            self[key] = value
+        return value
+
+
 class _Matcher:
     """Finds lexicon phrases fast on CPython.
 
     `re` tries every alternative at every position, so a union of ~1,500 lexicon alternatives
     ran ~600x slower than a plain search. Here each alternative is an anchored regex indexed by
     the three characters it can start with; only token starts (and the inside of long words,
-    for `~` compound parts) are looked up, so a word that starts no phrase costs one dict miss.
-    Semantics are those of one alternation: leftmost match, and at the same position the
-    earliest-listed kind wins; matches do not overlap. Texts are scanned with two trailing
-    spaces (see `_tokens`) so the three-character key always exists.
+    for `~` compound parts) are tried. Which alternatives may match at a token is narrowed by
+    their longer literal prefixes against the text known there (the word, or the rest of its
+    space-delimited chunk), worked out once per distinct word and chunk and remembered: a
+    sentence's chunks are looked up in one C-level `map`, and a chunk at which nothing can
+    start costs one dict access. Semantics are those of one alternation: leftmost match, and at
+    the same position the earliest-listed kind wins; matches do not overlap. Texts are scanned
+    with two trailing spaces (see `_Tokens`) so the three-character key always exists.
     """
 
     def __init__(self, kinds: Sequence[tuple[str, Sequence[str]]]) -> None:
         sources: list[tuple[str, str]] = []
-        cores: list[str] = []
+        long_prefixes: list[set[str]] = []
         start: dict[str, list[int]] = {}
         inner: dict[str, list[int]] = {}
         inner_prefixes: set[str] = set()
@@ -418,7 +489,7 @@ class _Matcher:
                     trail = "" if alt.endswith("~") else r"(?!\w)"
                     index = len(sources)
                     sources.append((kind, f"(?:{core}){trail}"))
-                    cores.append(core)
+                    long_prefixes.append(_long_prefixes(core))
                     prefixes = _prefixes(core)
                     for key in self._keys(alt, prefixes):
                         start.setdefault(key, []).append(index)
@@ -426,31 +497,41 @@ class _Matcher:
                             inner.setdefault(key, []).append(index)
                     if alt.startswith("~"):
                         inner_prefixes |= prefixes
-        # All alternatives sharing a key become one anchored alternation, in listing order, so
-        # a lookup costs one `match` in C however many phrases start alike. Keys that share the
-        # same alternatives (most of them: padding) share the compiled pattern.
-        compiled: dict[tuple[int, ...], _Entry] = {}
-
-        def candidates(indices: list[int]) -> _Entry:
-            key = tuple(indices)
-            if key not in compiled:
-                pattern, kinds_ = _combine([sources[i] for i in key])
-                gate = _gate([cores[i] for i in key])
-                compiled[key] = (
-                    (pattern, kinds_, None, 0)
-                    if gate is None
-                    else (pattern, kinds_, gate[0], gate[1])
-                )
-            return compiled[key]
-
-        self._start = {k: candidates(v) for k, v in start.items()}
-        self._inner = {k: candidates(v) for k, v in inner.items()}
+        self._sources = sources
+        self._long_prefixes = long_prefixes
+        self._start_index = start
+        self._inner_index = inner
+        # First one or two characters of a key: a short token that is none of them starts nothing.
+        self._short_heads = {k[:n] for k in start for n in (1, 2)}
+        # The alternatives that may match at one place become one anchored alternation, in
+        # listing order, so a try costs one `match` in C however many phrases start alike.
+        self._compiled: dict[tuple[int, ...], _Entry] = {}
         # Where a compound part may start inside a word: found by one C-level search over the
         # word instead of a dict lookup at each of its characters.
         self._inner_start = (
             re.compile("(?=" + "|".join(sorted(map(re.escape, inner_prefixes), key=len)) + ")")
             if inner_prefixes
             else None
+        )
+        words = _Cache(lambda word: self._word_info(word, compounds=False))
+        words_compound = (
+            _Cache(lambda word: self._word_info(word, compounds=True))
+            if self._inner_start is not None
+            else words
+        )
+        # [spaced][compounds]: chunks of single-space separated text, or single tokens.
+        self._chunks = (
+            (
+                _Cache(lambda token: self._token_info(token, words)),
+                _Cache(lambda token: self._token_info(token, words_compound)),
+            ),
+            (
+                _Cache(lambda chunk: self._chunk_info(chunk, words)),
+                _Cache(lambda chunk: self._chunk_info(chunk, words_compound)),
+            ),
+        )
+        self._short_keys = _Cache(
+            lambda key: self._entry(self._kept(self._start_index.get(key), key, False))
         )
 
     @staticmethod
@@ -465,78 +546,147 @@ class _Matcher:
             keys.update(prefix + pad for pad in pads)
         return keys
 
-    def scan(
-        self, text: str, tokens: Sequence[tuple[int, int]], compounds: bool = True
-    ) -> list[tuple[str, int, int]]:
+    def _kept(self, indices: Sequence[int] | None, known: str, word: bool) -> tuple[int, ...]:
+        """The alternatives among `indices` that may match text starting with `known`."""
+        if not indices:
+            return ()
+        return tuple(i for i in indices if _may_start(known, self._long_prefixes[i], word))
+
+    def _entry(self, indices: tuple[int, ...]) -> _Entry | None:
+        if not indices:
+            return None
+        if indices not in self._compiled:
+            self._compiled[indices] = _combine([self._sources[i] for i in indices])
+        return self._compiled[indices]
+
+    def _word_info(self, word: str, compounds: bool) -> _WordInfo | None:
+        if len(word) < _PREFIX_LEN:
+            return _SHORT_WORD if word in self._short_heads else None
+        start = self._kept(self._start_index.get(word[:_PREFIX_LEN]), word, True)
+        inner: list[tuple[int, tuple[int, ...]]] = []
+        if compounds and self._inner_start is not None and len(word) >= _COMPOUND_MIN_LEN:
+            for candidate in self._inner_start.finditer(word, 1):
+                pos = candidate.start()
+                if pos > len(word) - 3:
+                    break
+                part = self._kept(self._inner_index.get(word[pos : pos + 3]), word[pos:], True)
+                if part:
+                    inner.append((pos, part))
+        if not start and not inner:
+            return None
+        return start, tuple(inner)
+
+    def _token_info(self, token: str, words: _Cache) -> _ChunkInfo | None:
+        """A token of text with other whitespace than single spaces: only the word is known."""
+        info: _WordInfo | None = words[token]
+        if info is None:
+            return None
+        if info is _SHORT_WORD:
+            return ((0, _SHORT),)
+        start, inner = info
+        return ((0, (self._entry(start), tuple((p, self._compiled_part(k)) for p, k in inner))),)
+
+    def _compiled_part(self, indices: tuple[int, ...]) -> _Entry:
+        entry = self._entry(indices)
+        assert entry is not None
+        return entry
+
+    def _chunk_info(self, chunk: str, words: _Cache) -> _ChunkInfo | None:
+        """A chunk of single-space separated text: it and the space after it are known."""
+        found: list[tuple[int, _TokenInfo]] = []
+        for m in _TOKEN.finditer(chunk):
+            info: _WordInfo | None = words[m.group()]
+            if info is None:
+                continue
+            offset = m.start()
+            known = chunk[offset:] + " "
+            if info is _SHORT_WORD:
+                if len(known) < _PREFIX_LEN:
+                    found.append((offset, _SHORT))
+                    continue
+                kept = self._kept(self._start_index.get(known[:_PREFIX_LEN]), known, False)
+                if kept:
+                    found.append((offset, (self._entry(kept), ())))
+                continue
+            start = self._entry(self._kept(info[0], known, False))
+            inner = []
+            for pos, indices in info[1]:
+                part = self._entry(self._kept(indices, known[pos:], False))
+                if part is not None:
+                    inner.append((pos, part))
+            if start is not None or inner:
+                found.append((offset, (start, tuple(inner))))
+        return tuple(found) or None
+
+    def _infos(self, tokens: _Tokens, compounds: bool) -> list[_ChunkInfo | None]:
+        chunks = self._chunks[tokens.gap][compounds and self._inner_start is not None]
+        return list(map(chunks.__getitem__, tokens.chunks))
+
+    def scan(self, tokens: _Tokens, compounds: bool = True) -> list[tuple[str, int, int]]:
         """(kind, start, end) of every non-overlapping match, in order. `compounds` looks for
         compound parts inside long words too: only worth its cost in Dutch and German."""
         found: list[tuple[str, int, int]] = []
-        append = found.append
+        infos = self._infos(tokens, compounds)
+        if not any(infos):
+            return found
+        text = tokens.text
         after = 0
-        lookup = self._start.get
-        inner_index = self._inner
-        inner_start = self._inner_start if compounds else None
-        for start, end in tokens:
-            if start < after:
-                continue
-            entry = lookup(text[start : start + 3])
-            if entry is not None and (
-                entry[2] is None or text[start : start + entry[3]] in entry[2]
-            ):
-                m = entry[0].match(text, start)
-                if m:
-                    after = m.end()
-                    append((entry[1][m.lastindex or 0], start, after))
+        for i in compress(range(len(infos)), infos):
+            base = tokens.start(i)
+            for offset, info in infos[i] or ():
+                start = base + offset
+                if start < after:
                     continue
-            if inner_start is None or end - start < _COMPOUND_MIN_LEN:
-                continue
-            for candidate in inner_start.finditer(text, start + 1, end):
-                pos = candidate.start()
-                if pos > end - 3:
-                    break
-                entry = inner_index.get(text[pos : pos + 3])
-                if entry is not None and (
-                    entry[2] is None or text[pos : pos + entry[3]] in entry[2]
-                ):
-                    m = entry[0].match(text, pos)
+                if info is _SHORT:
+                    entry = self._short_keys[text[start : start + 3]]
+                    if entry is not None:
+                        m = entry[0].match(text, start)
+                        if m:
+                            after = m.end()
+                            found.append((entry[1][m.lastindex or 0], start, after))
+                    continue
+                entry, inner = info
+                if entry is not None:
+                    m = entry[0].match(text, start)
                     if m:
                         after = m.end()
-                        append((entry[1][m.lastindex or 0], pos, after))
+                        found.append((entry[1][m.lastindex or 0], start, after))
+                        continue
+                for part_offset, part in inner:
+                    pos = start + part_offset
+                    m = part[0].match(text, pos)
+                    if m:
+                        after = m.end()
+                        found.append((part[1][m.lastindex or 0], pos, after))
                         break
         return found
 
-    def search(self, text: str, tokens: Sequence[tuple[int, int]], compounds: bool = True) -> bool:
+    def search(self, tokens: _Tokens, compounds: bool = True) -> bool:
         """Whether any phrase occurs."""
-        lookup = self._start.get
-        inner_index = self._inner
-        inner_start = self._inner_start if compounds else None
-        for start, end in tokens:
-            entry = lookup(text[start : start + 3])
-            if (
-                entry is not None
-                and (entry[2] is None or text[start : start + entry[3]] in entry[2])
-                and entry[0].match(text, start)
-            ):
-                return True
-            if inner_start is not None and end - start >= _COMPOUND_MIN_LEN:
-                for candidate in inner_start.finditer(text, start + 1, end):
-                    pos = candidate.start()
-                    if pos > end - 3:
-                        break
-                    entry = inner_index.get(text[pos : pos + 3])
-                    if (
-                        entry is not None
-                        and (entry[2] is None or text[pos : pos + entry[3]] in entry[2])
-                        and entry[0].match(text, pos)
-                    ):
+        infos = self._infos(tokens, compounds)
+        if not any(infos):
+            return False
+        text = tokens.text
+        for i in compress(range(len(infos)), infos):
+            base = tokens.start(i)
+            for offset, info in infos[i] or ():
+                start = base + offset
+                if info is _SHORT:
+                    entry = self._short_keys[text[start : start + 3]]
+                    if entry is not None and entry[0].match(text, start):
+                        return True
+                    continue
+                entry, inner = info
+                if entry is not None and entry[0].match(text, start):
+                    return True
+                for part_offset, part in inner:
+                    if part[0].match(text, start + part_offset):
                         return True
         return False
 
 
 # One compiled alternation and, per capturing group number, the kind it belongs to.
 _Candidates = tuple[re.Pattern[str], tuple[str, ...]]
-# ... plus its gate: the literal starts of length n every match begins with (None: no gate), n.
-_Entry = tuple[re.Pattern[str], tuple[str, ...], frozenset[str] | None, int]
 
 
 def _combine(alternatives: Sequence[tuple[str, str]]) -> _Candidates:
@@ -550,11 +700,6 @@ def _combine(alternatives: Sequence[tuple[str, str]]) -> _Candidates:
         inner_groups = re.compile(source).groups
         kinds.extend([kind] * (1 + inner_groups))
     return re.compile("|".join(parts)), tuple(kinds)
-
-
-def _tokens(folded: str) -> list[tuple[int, int]]:
-    tokens = _TOKEN_ASCII if folded.isascii() else _TOKEN
-    return [m.span() for m in tokens.finditer(folded)]
 
 
 def _pick(table: lx.Fragments, languages: Sequence[str]) -> list[str]:
@@ -671,17 +816,20 @@ _ABBREVIATION_END = re.compile(
     r"evtl|d\.h|u\.a|p\.ej|aprox|env|cf|vgl|bijv|o\.a|m\.b\.t)\.|\b\w\.|\d\.)$",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[a-z]+")
+# Words for language detection are runs of a-z: every other byte (of the UTF-8 encoding too)
+# becomes a space, so `bytes.split` finds them in C.
+_NON_LETTER_TO_SPACE = bytes(b if 97 <= b <= 122 else 32 for b in range(256))
 # Each stopword as one integer holding a count field per language it belongs to, so one C-level
 # `sum` counts the stopwords of every language at once. A field holds up to 2**16 - 1: more than
 # the words in the 1,000 characters looked at.
 _COUNT_BITS = 16
 _COUNT_MASK = (1 << _COUNT_BITS) - 1
 _LANGUAGE_SHIFT = {lang: i * _COUNT_BITS for i, lang in enumerate(lx.STOPWORDS)}
-_STOPWORD_FIELDS: dict[str, int] = {}
+_STOPWORD_FIELDS: dict[bytes, int] = {}
 for _lang, _words in lx.STOPWORDS.items():
     for _word in _words:
-        _STOPWORD_FIELDS[_word] = _STOPWORD_FIELDS.get(_word, 0) + (1 << _LANGUAGE_SHIFT[_lang])
+        _key = _word.encode()
+        _STOPWORD_FIELDS[_key] = _STOPWORD_FIELDS.get(_key, 0) + (1 << _LANGUAGE_SHIFT[_lang])
 
 
 def _sentences(text: str) -> list[str]:
@@ -716,18 +864,22 @@ def _detect_language(text: str, folded: str, languages: Sequence[str]) -> str | 
     if len(languages) == 1:
         return languages[0]
     # Counted in C: this runs once per comment and used to cost as much as a sentence scan.
-    counts = sum(map(_STOPWORD_FIELDS.get, _WORD.findall(folded, 0, 1000), repeat(0)))
+    words = folded[:1000].encode("utf-8", "replace").translate(_NON_LETTER_TO_SPACE).split()
+    counts = sum(map(_STOPWORD_FIELDS.get, words, repeat(0)))
+    ascii_text = text.isascii()
+    if not counts and ascii_text:
+        return languages[0]  # every score is 0
     scores = {
         lang: float((counts >> _LANGUAGE_SHIFT[lang]) & _COUNT_MASK)
         if lang in _LANGUAGE_SHIFT
         else 0.0
         for lang in languages
     }
-    if not text.isascii():
-        for ch, count in Counter(_DIACRITIC.findall(text, 0, 1000)).items():
+    if not ascii_text:
+        for ch in _DIACRITIC.findall(text, 0, 1000):
             lang = _DIACRITIC_LANGUAGE[ch.lower()]
             if lang in scores:
-                scores[lang] += 0.5 * count
+                scores[lang] += 0.5
     best = max(scores, key=scores.__getitem__)
     return best if scores[best] else languages[0]
 
@@ -760,7 +912,7 @@ def _analyse(
     if extras.negations is not None and extras.negations.search(folded):
         return None
     folded += "  "  # the matchers look three characters ahead
-    tokens = _tokens(folded)
+    tokens = _Tokens(folded)
     # Compound parts ("Umsatz|ausfall", "klant|dossiers") are a Dutch and German thing; the
     # search inside every long word is a fifth of the cost, so other languages skip it.
     compounds = language in _COMPOUND_LANGUAGES or language is None
@@ -769,7 +921,7 @@ def _analyse(
     neg_start = -1
     conditional = False
     lang_scope = lx.SCOPE_END_BY_LANGUAGE.get(language or "")
-    for kind, start, end in lex.signals.scan(folded, tokens, compounds):
+    for kind, start, end in lex.signals.scan(tokens, compounds):
         if kind == "mask":
             continue
         if kind == "neg":
@@ -825,28 +977,28 @@ def _analyse(
     s.effect = outage or effect
     s.risk = "risk_strong" in kinds or (
         "risk_obj" in kinds
-        and ("condition" in kinds or lex.risk_conseq.search(folded, tokens, compounds))
+        and ("condition" in kinds or lex.risk_conseq.search(tokens, compounds))
     )
 
     objects: set[str] = set()
     if s.effect or s.loss or s.security:
-        for kind, start, _ in lex.objects.scan(folded, tokens, compounds):
+        for kind, start, _ in lex.objects.scan(tokens, compounds):
             if not any(a <= start < b for a, b in neg_spans):
                 objects.add(kind)
     has_prod = "obj_prod" in objects
     if s.effect:
-        lasting = outage and lex.duration.search(folded, tokens, compounds)
+        lasting = outage and lex.duration.search(tokens, compounds)
         s.incident = (
             (effect and ("obj_strong" in objects or has_prod))
             or (outage and bool(objects & {"obj_strong", "obj_prod", "obj_weak"}))
             or lasting
         )
         if s.incident:
-            s.outage = outage or lex.duration.search(folded, tokens, compounds)
+            s.outage = outage or lex.duration.search(tokens, compounds)
 
     # Scope checks, only now that the sentence carries something.
     if s.incident or s.loss or s.security or s.recur_strong or s.major or s.loss_risk or s.risk:
-        checks = {kind for kind, _, _ in lex.scope_checks.scan(folded, tokens, compounds)}
+        checks = {kind for kind, _, _ in lex.scope_checks.scan(tokens, compounds)}
         if "kill" in checks:
             s.incident = s.outage = s.effect = s.loss = s.recur_strong = s.major = False
             s.loss_risk = False
@@ -856,7 +1008,7 @@ def _analyse(
         if "past" in checks and not (s.recur or s.recur_strong):
             s.incident = s.outage = s.effect = s.loss = s.loss_risk = s.security = False
         if "hypo" in checks or (
-            _COND_START.match(folded) and lex.cond_modal.search(folded, tokens, compounds)
+            _COND_START.match(folded) and lex.cond_modal.search(tokens, compounds)
         ):
             s.incident = s.outage = s.effect = s.loss = s.security = s.recur_strong = False
             # "If the server went down, would we lose data?" asks; it states no risk.
