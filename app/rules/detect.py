@@ -361,7 +361,7 @@ def _prefixes(alternative: str, limit: int = _PREFIX_LEN) -> set[str]:
 
 
 # Every match of an alternative starts with one of its literal prefixes; the longer they are, the
-# more words they rule out (see `_Matcher._refine`).
+# more words they rule out (see `_Matcher._kept`).
 _LONG_PREFIX_LENS = (32, 16, 8)
 
 
@@ -377,6 +377,20 @@ def _long_prefixes(alternative: str) -> set[str]:
 _WORD_CHAR = re.compile(r"\w")
 
 
+def _cuts(prefixes: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The proper heads of `prefixes` followed by a non-word character, and those ending with a
+    space: a whole word, or a text ending with a space, that a prefix continues."""
+    word: set[str] = set()
+    space: set[str] = set()
+    for p in prefixes:
+        for k in range(1, len(p)):
+            if not _WORD_CHAR.match(p, k):
+                word.add(p[:k])
+            if p[k - 1] == " ":
+                space.add(p[:k])
+    return frozenset(word), frozenset(space)
+
+
 def _may_start(known: str, prefixes: Iterable[str], word: bool) -> bool:
     """Whether text starting with `known` may start with one of `prefixes`. With `word`, `known`
     is a whole word: the character after it is not a word character."""
@@ -388,10 +402,8 @@ def _may_start(known: str, prefixes: Iterable[str], word: bool) -> bool:
     return False
 
 
+# A token is a word or one punctuation character.
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-# The same tokens on ASCII text, where the ASCII classes are cheaper: Unicode `\s` also counts
-# \x1c-\x1f as space, so they are left out of the punctuation class.
-_TOKEN_ASCII = re.compile(r"\w+|[^\w\s\x1c-\x1f]", re.ASCII)
 # Compound heads and tails are looked for inside words this long (German/Dutch compounds).
 _COMPOUND_MIN_LEN = 6
 
@@ -413,20 +425,27 @@ class _Tokens:
     def __init__(self, text: str) -> None:
         self.text = text
         body = text[:-2]
-        chunks = body.split()
+        chunks = body.split(" ")
         self.gap = 1  # the single spaces between chunks are not counted in `ends`
-        if chunks != body.split(" "):
+        # Printable text has no whitespace but " ", the one character `split(" ")` cuts at.
+        if (
+            not (
+                body.isprintable()
+                and "  " not in body
+                and body[:1] not in ("", " ")
+                and body[-1] != " "
+            )
+            and chunks != body.split()
+        ):
             chunks = (_CHUNK_ASCII if text.isascii() else _CHUNK).findall(text)
             self.gap = 0
         self.ends = list(accumulate(map(len, chunks)))
         self.chunks: list[str] = chunks if self.gap else list(map(str.lstrip, chunks))
 
-    def start(self, i: int) -> int:
-        return self.ends[i] - len(self.chunks[i]) + self.gap * i
 
-
-# `_TOKEN` / `_TOKEN_ASCII` with the whitespace before each token: all characters of a text are
-# whitespace or token characters, except trailing whitespace.
+# `_TOKEN` with the whitespace before each token: all characters of a text are whitespace or
+# token characters. On ASCII text the ASCII classes are cheaper; Unicode `\s` also counts
+# \x1c-\x1f as space and ASCII `\s` does not, so they are added to the space class there.
 _CHUNK = re.compile(r"\s*(?:\w+|[^\w\s])")
 _CHUNK_ASCII = re.compile(r"[\s\x1c-\x1f]*(?:\w+|[^\w\s\x1c-\x1f])", re.ASCII)
 
@@ -440,11 +459,13 @@ _TokenInfo = tuple["_Entry | None", tuple[tuple[int, "_Entry"], ...]]
 _SHORT: _TokenInfo = (None, ())
 # A chunk's tokens at which something may match: (offset in the chunk, what may match).
 _ChunkInfo = tuple[tuple[int, _TokenInfo], ...]
-# Per distinct word: the indices of the alternatives that may match at its start, and inside
-# long words (offset, indices) for compound parts.
-_WordInfo = tuple[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...]]
-_SHORT_WORD: _WordInfo = ((), ())
-_CACHE_MAX = 100_000
+# Per distinct word: the indices of the alternatives that may match at its start and the
+# alternation to try there, and inside long words the same per compound part (with its offset).
+_WordInfo = tuple[
+    tuple[int, ...], "_Entry | None", tuple[tuple[int, tuple[int, ...], "_Entry"], ...]
+]
+_SHORT_WORD: _WordInfo = ((), None, ())
+_CACHE_MAX = 10_000
 
 
 class _Cache(dict[str, Any]):
@@ -478,7 +499,7 @@ class _Matcher:
 
     def __init__(self, kinds: Sequence[tuple[str, Sequence[str]]]) -> None:
         sources: list[tuple[str, str]] = []
-        long_prefixes: list[set[str]] = []
+        long_prefixes: list[tuple[str, ...]] = []
         start: dict[str, list[int]] = {}
         inner: dict[str, list[int]] = {}
         inner_prefixes: set[str] = set()
@@ -489,7 +510,7 @@ class _Matcher:
                     trail = "" if alt.endswith("~") else r"(?!\w)"
                     index = len(sources)
                     sources.append((kind, f"(?:{core}){trail}"))
-                    long_prefixes.append(_long_prefixes(core))
+                    long_prefixes.append(tuple(sorted(_long_prefixes(core))))
                     prefixes = _prefixes(core)
                     for key in self._keys(alt, prefixes):
                         start.setdefault(key, []).append(index)
@@ -499,6 +520,7 @@ class _Matcher:
                         inner_prefixes |= prefixes
         self._sources = sources
         self._long_prefixes = long_prefixes
+        self._cuts: list[tuple[frozenset[str], frozenset[str]] | None] = [None] * len(sources)
         self._start_index = start
         self._inner_index = inner
         # First one or two characters of a key: a short token that is none of them starts nothing.
@@ -530,9 +552,11 @@ class _Matcher:
                 _Cache(lambda chunk: self._chunk_info(chunk, words_compound)),
             ),
         )
-        self._short_keys = _Cache(
-            lambda key: self._entry(self._kept(self._start_index.get(key), key, False))
-        )
+        self._short_keys = _Cache(self._short_entry)
+
+    def _short_entry(self, key: str) -> _Entry | None:
+        heads = self._start_index.get(key)
+        return self._entry(heads) if heads and self._kept(heads, key, False) else None
 
     @staticmethod
     def _keys(alt: str, prefixes: set[str]) -> set[str]:
@@ -547,34 +571,50 @@ class _Matcher:
         return keys
 
     def _kept(self, indices: Sequence[int] | None, known: str, word: bool) -> tuple[int, ...]:
-        """The alternatives among `indices` that may match text starting with `known`."""
+        """The alternatives among `indices` that may match text starting with `known`: every
+        match starts with one of an alternative's literal prefixes."""
         if not indices:
             return ()
-        return tuple(i for i in indices if _may_start(known, self._long_prefixes[i], word))
+        return tuple(i for i in indices if self._may_start(i, known, word))
 
-    def _entry(self, indices: tuple[int, ...]) -> _Entry | None:
-        if not indices:
-            return None
-        if indices not in self._compiled:
-            self._compiled[indices] = _combine([self._sources[i] for i in indices])
-        return self._compiled[indices]
+    def _may_start(self, index: int, known: str, word: bool) -> bool:
+        """`_may_start` for one alternative, with the common cases in C: `known` starts with
+        a prefix, or is a whole word / ends with a space and a prefix continues after it."""
+        prefixes = self._long_prefixes[index]
+        if known.startswith(prefixes):
+            return True
+        if word or known.endswith(" "):
+            cuts = self._cuts[index]
+            if cuts is None:
+                cuts = self._cuts[index] = _cuts(prefixes)
+            return known in cuts[0 if word else 1]
+        return _may_start(known, prefixes, word)
+
+    def _entry(self, indices: Sequence[int]) -> _Entry:
+        key = tuple(indices)
+        entry = self._compiled.get(key)
+        if entry is None:
+            entry = self._compiled[key] = _combine([self._sources[i] for i in key])
+        return entry
 
     def _word_info(self, word: str, compounds: bool) -> _WordInfo | None:
         if len(word) < _PREFIX_LEN:
             return _SHORT_WORD if word in self._short_heads else None
-        start = self._kept(self._start_index.get(word[:_PREFIX_LEN]), word, True)
-        inner: list[tuple[int, tuple[int, ...]]] = []
+        heads = self._start_index.get(word[:_PREFIX_LEN])
+        start = self._kept(heads, word, True)
+        inner: list[tuple[int, tuple[int, ...], _Entry]] = []
         if compounds and self._inner_start is not None and len(word) >= _COMPOUND_MIN_LEN:
             for candidate in self._inner_start.finditer(word, 1):
                 pos = candidate.start()
                 if pos > len(word) - 3:
                     break
-                part = self._kept(self._inner_index.get(word[pos : pos + 3]), word[pos:], True)
-                if part:
-                    inner.append((pos, part))
+                part_heads = self._inner_index.get(word[pos : pos + 3])
+                part = self._kept(part_heads, word[pos:], True)
+                if part and part_heads:
+                    inner.append((pos, part, self._entry(part_heads)))
         if not start and not inner:
             return None
-        return start, tuple(inner)
+        return start, self._entry(heads) if start and heads else None, tuple(inner)
 
     def _token_info(self, token: str, words: _Cache) -> _ChunkInfo | None:
         """A token of text with other whitespace than single spaces: only the word is known."""
@@ -583,16 +623,14 @@ class _Matcher:
             return None
         if info is _SHORT_WORD:
             return ((0, _SHORT),)
-        start, inner = info
-        return ((0, (self._entry(start), tuple((p, self._compiled_part(k)) for p, k in inner))),)
-
-    def _compiled_part(self, indices: tuple[int, ...]) -> _Entry:
-        entry = self._entry(indices)
-        assert entry is not None
-        return entry
+        _, entry, inner = info
+        return ((0, (entry, tuple((pos, part) for pos, _, part in inner))),)
 
     def _chunk_info(self, chunk: str, words: _Cache) -> _ChunkInfo | None:
-        """A chunk of single-space separated text: it and the space after it are known."""
+        """The tokens of a chunk of single-space separated text: the text from each token to
+        the end of the chunk, and the space after it, are known. Each token gets the
+        alternation of just the alternatives that may still match there (compiled once per
+        distinct set)."""
         found: list[tuple[int, _TokenInfo]] = []
         for m in _TOKEN.finditer(chunk):
             info: _WordInfo | None = words[m.group()]
@@ -608,32 +646,35 @@ class _Matcher:
                 if kept:
                     found.append((offset, (self._entry(kept), ())))
                 continue
-            start = self._entry(self._kept(info[0], known, False))
-            inner = []
-            for pos, indices in info[1]:
-                part = self._entry(self._kept(indices, known[pos:], False))
-                if part is not None:
-                    inner.append((pos, part))
+            kept = self._kept(info[0], known, False)
+            start = self._entry(kept) if kept else None
+            inner_parts = []
+            for pos, part_heads, _ in info[2]:
+                part_kept = self._kept(part_heads, known[pos:], False)
+                if part_kept:
+                    inner_parts.append((pos, self._entry(part_kept)))
+            inner = tuple(inner_parts)
             if start is not None or inner:
-                found.append((offset, (start, tuple(inner))))
+                found.append((offset, (start, inner)))
         return tuple(found) or None
-
-    def _infos(self, tokens: _Tokens, compounds: bool) -> list[_ChunkInfo | None]:
-        chunks = self._chunks[tokens.gap][compounds and self._inner_start is not None]
-        return list(map(chunks.__getitem__, tokens.chunks))
 
     def scan(self, tokens: _Tokens, compounds: bool = True) -> list[tuple[str, int, int]]:
         """(kind, start, end) of every non-overlapping match, in order. `compounds` looks for
         compound parts inside long words too: only worth its cost in Dutch and German."""
         found: list[tuple[str, int, int]] = []
-        infos = self._infos(tokens, compounds)
+        infos = list(map(self._chunks[tokens.gap][compounds].__getitem__, tokens.chunks))
         if not any(infos):
             return found
         text = tokens.text
+        chunks = tokens.chunks
+        ends = tokens.ends
+        gap = tokens.gap
         after = 0
         for i in compress(range(len(infos)), infos):
-            base = tokens.start(i)
-            for offset, info in infos[i] or ():
+            chunk = chunks[i]
+            base = ends[i] - len(chunk) + gap * i
+            chunk_info = infos[i]
+            for offset, info in chunk_info or ():
                 start = base + offset
                 if start < after:
                     continue
@@ -663,13 +704,18 @@ class _Matcher:
 
     def search(self, tokens: _Tokens, compounds: bool = True) -> bool:
         """Whether any phrase occurs."""
-        infos = self._infos(tokens, compounds)
+        infos = list(map(self._chunks[tokens.gap][compounds].__getitem__, tokens.chunks))
         if not any(infos):
             return False
         text = tokens.text
+        chunks = tokens.chunks
+        ends = tokens.ends
+        gap = tokens.gap
         for i in compress(range(len(infos)), infos):
-            base = tokens.start(i)
-            for offset, info in infos[i] or ():
+            chunk = chunks[i]
+            base = ends[i] - len(chunk) + gap * i
+            chunk_info = infos[i]
+            for offset, info in chunk_info or ():
                 start = base + offset
                 if info is _SHORT:
                     entry = self._short_keys[text[start : start + 3]]
@@ -866,20 +912,25 @@ def _detect_language(text: str, folded: str, languages: Sequence[str]) -> str | 
     # Counted in C: this runs once per comment and used to cost as much as a sentence scan.
     words = folded[:1000].encode("utf-8", "replace").translate(_NON_LETTER_TO_SPACE).split()
     counts = sum(map(_STOPWORD_FIELDS.get, words, repeat(0)))
-    ascii_text = text.isascii()
-    if not counts and ascii_text:
-        return languages[0]  # every score is 0
+    if text.isascii():
+        # No diacritics: the first language with the most stopwords, as `max` below.
+        best, best_count = languages[0], 0
+        for lang in languages:
+            shift = _LANGUAGE_SHIFT.get(lang)
+            count = 0 if shift is None else (counts >> shift) & _COUNT_MASK
+            if count > best_count:
+                best, best_count = lang, count
+        return best
     scores = {
         lang: float((counts >> _LANGUAGE_SHIFT[lang]) & _COUNT_MASK)
         if lang in _LANGUAGE_SHIFT
         else 0.0
         for lang in languages
     }
-    if not ascii_text:
-        for ch in _DIACRITIC.findall(text, 0, 1000):
-            lang = _DIACRITIC_LANGUAGE[ch.lower()]
-            if lang in scores:
-                scores[lang] += 0.5
+    for ch in _DIACRITIC.findall(text, 0, 1000):
+        lang = _DIACRITIC_LANGUAGE[ch.lower()]
+        if lang in scores:
+            scores[lang] += 0.5
     best = max(scores, key=scores.__getitem__)
     return best if scores[best] else languages[0]
 
@@ -976,8 +1027,7 @@ def _analyse(
     effect = "effect" in kinds
     s.effect = outage or effect
     s.risk = "risk_strong" in kinds or (
-        "risk_obj" in kinds
-        and ("condition" in kinds or lex.risk_conseq.search(tokens, compounds))
+        "risk_obj" in kinds and ("condition" in kinds or lex.risk_conseq.search(tokens, compounds))
     )
 
     objects: set[str] = set()
@@ -1058,27 +1108,23 @@ def detect_impact(text: str, *, settings: ImpactSettings | None = None) -> Impac
 
     incident = any(s.incident for s in analysed)
     found: dict[Category, list[_Sentence]] = {}
-
-    def add(category: Category, s: _Sentence) -> None:
-        found.setdefault(category, []).append(s)
-
     for s in analysed:
         if s.security:
-            add("security_breach", s)
+            found.setdefault("security_breach", []).append(s)
         if s.loss or s.loss_risk:
-            add("data_loss", s)
+            found.setdefault("data_loss", []).append(s)
         if s.recur_strong or (s.recur and (s.incident or (s.effect and incident))):
-            add("recurring_incidents", s)
+            found.setdefault("recurring_incidents", []).append(s)
         if s.major and incident:
-            add("major_problem", s)
+            found.setdefault("major_problem", []).append(s)
         if s.incident and s.outage:
-            add("prolonged_outage", s)
+            found.setdefault("prolonged_outage", []).append(s)
         if s.incident and not s.outage:
-            add("major_problem", s)
+            found.setdefault("major_problem", []).append(s)
         if s.risk:
-            add("business_risk", s)
+            found.setdefault("business_risk", []).append(s)
         for category in s.extra:
-            add(category, s)
+            found.setdefault(category, []).append(s)
     if not found:
         return Impact(language=language)
 
