@@ -171,7 +171,7 @@ def assess_sla(ctx: EvaluationContext, rules: RulesConfig) -> SlaAssessment:
             and breach_at <= now
             and (reply_at is None or reply_at > breach_at)
         )
-        return SlaAssessment.model_construct(
+        return SlaAssessment(
             breach_eligible=eligible,
             metric=zendesk.metric,
             target_minutes=zendesk.target_minutes or target,
@@ -181,10 +181,10 @@ def assess_sla(ctx: EvaluationContext, rules: RulesConfig) -> SlaAssessment:
         )
 
     if created is None:
-        return SlaAssessment.model_construct(target_minutes=target, source="none")
+        return SlaAssessment(target_minutes=target, source="none")
     breach_at = _target_moment(rules, created, target)
     eligible = breach_at <= now and (reply_at is None or reply_at > breach_at)
-    return SlaAssessment.model_construct(
+    return SlaAssessment(
         breach_eligible=eligible,
         target_minutes=target,
         elapsed_minutes=elapsed,
