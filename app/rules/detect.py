@@ -769,6 +769,7 @@ _SIGNAL_KINDS: tuple[tuple[str, lx.Fragments], ...] = (
     ("major", lx.MAJOR),
     ("outage", lx.OUTAGE),
     ("effect", lx.EFFECT),
+    ("weak_effect", lx.WEAK_EFFECT),
     ("recur", lx.RECUR),
     ("risk_obj", lx.RISK_OBJ),
     ("neg", lx.NEG),
@@ -784,7 +785,9 @@ _OBJECT_KINDS: tuple[tuple[str, lx.Fragments], ...] = (
 # "no" is left out: it starts phrases such as "acceso no autorizado".
 _INNER_NEG = re.compile(r"\b(?:not|never|niet|nooit|nicht|nie|pas|jamais|nunca)\b|n't")
 # "if the migration fails, we lose data": inside a condition an effect is a risk, not an incident.
-_INCIDENT_KINDS = frozenset({"effect", "outage", "security", "loss", "recur_strong", "major"})
+_INCIDENT_KINDS = frozenset(
+    {"effect", "weak_effect", "outage", "security", "loss", "recur_strong", "major"}
+)
 _RECUR_EFFECT = re.compile(r"fail|crash|down|break|stop|coming back")
 
 
@@ -794,6 +797,7 @@ class _Lexicon:
     objects: _Matcher
     risk_conseq: _Matcher
     duration: _Matcher
+    scale: _Matcher
     # kill / past / hypo in one pass: each sentence with a signal needs all three answers.
     scope_checks: _Matcher
     cond_modal: _Matcher
@@ -815,6 +819,7 @@ def _lexicon(languages: tuple[str, ...]) -> _Lexicon:
         objects=_Matcher([(kind, _pick(table, langs)) for kind, table in _OBJECT_KINDS]),
         risk_conseq=_single(lx.RISK_CONSEQ, langs),
         duration=_single(lx.DURATION, langs),
+        scale=_single(lx.SCALE, langs),
         scope_checks=_Matcher(
             [
                 ("kill", _pick(lx.KILL, langs)),
@@ -1025,6 +1030,9 @@ def _analyse(
     s.major = "major" in kinds
     outage = "outage" in kinds
     effect = "effect" in kinds
+    # A wrong or missing result counts once the sentence says how many are hit.
+    if "weak_effect" in kinds and not (effect or outage):
+        effect = bool(lex.scale.search(tokens, compounds))
     s.effect = outage or effect
     s.risk = "risk_strong" in kinds or (
         "risk_obj" in kinds and ("condition" in kinds or lex.risk_conseq.search(tokens, compounds))

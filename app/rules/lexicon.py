@@ -192,6 +192,14 @@ EFFECT: Fragments = {
         r"stall\w*|late|overdue|outdated|out of date|stale|unusable|useless",
         r"wrong(?:ly)? (?:\w+ )?(?:address\w*|recipients?|customers?|people|accounts?|amounts?|prices?|totals?|rates?|data)",
         r"errors? out|erroring|time[sd] out|nothing (?:\w+ ){0,2}(?:ships|shipped|leaves|left|goes out|gets out)",
+        # Work that no longer comes in or goes out, or piles up.
+        r"no (?:new |more |incoming )?(?:orders?|payments?|bookings?|sales|transactions?|shipments?|deliveries|"
+        r"parcels?|invoices?|calls?|leads?) (?:\w+ ){0,2}?(?:came|come|coming|arrived?|arriving|went out|"
+        r"going out|shipped|left|placed|got through|get through|going through|went through)",
+        r"sitting (?:idle|in the depot|around|still)|piling up|piled up|queu(?:e|ing) up|"
+        r"stranded|held up|(?:hung|hanging) up",
+        r"charged twice|sent twice",
+        r"overcharg\w*|(?:pay|pays|paying|paid|charged|billed) (?:\w+ ){0,2}?too (?:much|little)",
     ],
     "nl": [
         r"(?:kan|kunnen|kon|konden|kunt) (?:\w+ ){0,4}?(?:niet|nergens|geen|niets|niks)",
@@ -217,6 +225,13 @@ EFFECT: Fragments = {
         r"weiger\w*|haken af|afhaken|time-?outs?|~time-?outs?",
         r"(?:gaat|gaan|ging) (?:\w+ ){0,3}?niets (?:meer )?(?:de deur )?uit|niets (?:meer )?de deur uit",
         r"verkeerde (?:\w+ )?(?:adressen|klanten|ontvangers|bedragen|prijzen|gegevens)",
+        r"(?:lukt|lukken|lukte|lukten) (?:\w+ ){0,4}?(?:niet|nergens|niks)|niet (?:meer )?(?:lukt|lukken)",
+        r"(?:komt|komen|kwam|kwamen) (?:\w+ ){0,3}?(?:geen|niets|niks|niet) (?:\w+ ){0,2}?(?:binnen|door|aan|uit)",
+        r"(?:staat|staan|stond|stonden|zit|zitten|zat|zaten|hangt|hangen|hing|hingen) (?:\w+ ){0,4}?vast|vast (?:staan|zitten)",
+        r"(?:blijft|blijven|bleef|bleven) (?:\w+ ){0,3}?(?:liggen|hangen|staan|steken)",
+        r"(?:loopt|lopen|liep|liepen) (?:\w+ ){0,5}?vast",
+        r"dubbel (?:\w+ )?(?:verstuurd|gefactureerd|afgeschreven|geboekt)",
+        r"(?:betalen|betaalt|betaalden|betaald|rekenen|gefactureerd) (?:\w+ ){0,2}?te (?:veel|weinig)",
     ],
     "de": [
         r"(?:kann|kannst|konnen|koennen|konnte|koennte|konnten|koennten) (?:\w+ ){0,4}?"
@@ -245,6 +260,12 @@ EFFECT: Fragments = {
         r"manuell\w*|von hand|per hand|~uberstunden",
         r"~beschwerde\w*|beschweren",
         r"~auswirkung\w*",
+        r"(?:geht|gehen|ging|gingen|klappt|klappen|klappte) (?:\w+ ){0,3}?(?:nicht|gar nicht)(?: mehr)?",
+        r"(?:kommt|kommen|kam|kamen) (?:\w+ ){0,3}?(?:nicht|kein\w*|nichts) (?:\S+ ){0,4}?(?:an|durch|rein|herein|raus)",
+        r"kein\w* (?:\w+ ){0,2}?(?:kommt|kommen|kam|kamen|geht|gehen|ging) (?:\w+ )?(?:an|durch|rein|raus)",
+        r"(?:steckt|stecken|steckte|steckten|sitzt|sitzen|hangt|haengt|hangen|haengen) (?:\w+ ){0,4}?fest|festgefahren|feststecken|festhangen",
+        r"(?:auf (?:null|0)|auf leer) (?:gesetzt|zuruckgesetzt|zurueckgesetzt)",
+        r"(?:zahlen|zahlt|zahlten|bezahlen|berechnet|abgerechnet) (?:\w+ ){0,2}?zu (?:viel|wenig)",
     ],
     "fr": [
         r"(?:ne|n') ?(?:\w+ ){0,1}(?:peu\w*|pouv\w*|parvien\w*|parvenons|arriv\w*|reussi\w*) "
@@ -268,6 +289,12 @@ EFFECT: Fragments = {
         r"erreur\w*",
         r"manuellement|a la main",
         r"se plaign\w*|plainte\w*",
+        r"~reclamation\w*",
+        r"(?:ne|n') ?(?:se )?(?:voient|voit|voyons|voyez|pass\w*|sort\w*|part\w*|affich\w*|synchronis\w*|"
+        r"arriv\w*|entr\w*|imprim\w*|calcul\w*|valid\w*|enregistr\w*) (?:plus|pas|rien|aucun\w*)",
+        r"(?:plus )?aucune? (?:\w+ ){0,2}?(?:n'|ne )(?:arrive|part|sort|passe|entre)\w*",
+        r"immobilis\w*|s'accumul\w*",
+        r"(?:paient|payent|payons|paye|payes|factures?) (?:\w+ ){0,2}?trop(?! tard)",
     ],
     "es": [
         r"no (?:se )?(?:pued\w*|pod\w*|pudimos|pudieron|logra\w*|consigu\w*)",
@@ -287,7 +314,58 @@ EFFECT: Fragments = {
         r"nos cuesta|cuesta\w*",
         r"manualmente|a mano",
         r"se quejan|quejas?",
+        r"retenid\w*|atrapad\w*|acumulad\w*|acumulan",
+        r"(?:pagan|pagamos|pagaron|cobra|cobran|cobrado|cobrando) (?:\w+ ){0,2}?(?:de mas|demasiado)",
+        r"no (?:se )?(?:ven|ve|vemos|llega\w*|entra\w*|sale\w*|aparece\w*|carga\w*|muestra\w*|"
+        r"sincroniza\w*|cobra\w*|factura\w*|guarda\w*|abre\w*|imprime\w*)",
+        r"ningun\w* (?:\w+ ){0,2}?(?:llega|entra|sale|funciona|pasa)\w*",
     ],
+}
+
+# Wrong, missing or doubled results: impact only with a business object *and* a sign of scale
+# ("for all customers", "hundreds of invoices") or another effect in the sentence; alone they
+# describe a cosmetic bug as often as an incident.
+WEAK_EFFECT: Fragments = {
+    "en": [
+        r"(?:is|are|was|were|been|looks?|shows?|showing|comes? out|came out) (?:all |completely |totally |simply |just )?"
+        r"(?:wrong|incorrect|inaccurate|garbage|nonsense|gibberish|empty|blank|zero)",
+        r"(?:is|are|was|were|went|go|gone|been) missing|missing from|disappear\w*|vanish\w*",
+        r"garbage|gibberish|blank (?:page|screen|list)s?|empty (?:page|screen|list|route list)s?",
+        r"(?:in|as) duplicates?|duplicat\w*|twice",
+    ],
+    "nl": [
+        r"(?:klopt|kloppen|klopte|klopten) (?:\w+ ){0,3}?(?:niet|niks|niets)(?: meer)?|onjuist\w*|verkeerd\w*",
+        r"leeg|blanco|ontbreken|ontbreekt|verdwenen|dubbel\w*",
+    ],
+    "de": [
+        r"falsch\w*|(?:stimmt|stimmen|stimmte|stimmten) (?:\w+ ){0,3}?nicht|doppelt|leer|verschwunden|fehlen|fehlt",
+    ],
+    "fr": [
+        r"en double|doublons?|dupliqu\w*|faux|fausses?|errone\w*|incorrect\w*|disparu\w*|vide\w*|en attente",
+        r"mauvais(?:es?)? (?:\w+ )?(?:destinataires?|clients?|adresses?|montants?|prix|tarifs?|taux|tva|"
+        r"quantites?|donnees|calculs?|dates?)",
+    ],
+    "es": [
+        r"duplicad\w*|por duplicado|dos veces|desaparecid\w*|vaci[oa]s?",
+        r"(?:esta|estan|sale|salen|salio|salieron|calcula|calculan) (?:\w+ )?mal|mal calculad\w*",
+    ],
+}
+
+# How many are hit: what turns a weak effect into an incident.
+SCALE: Fragments = {
+    "en": [
+        r"all|every|everyone|everybody|entire|whole|none of|any of our|hundreds|thousands|dozens|"
+        r"most of|half of|\d+ ?%|\d[\d,.]{1,}|per (?:hour|day)|an hour|a day|each|across",
+        r"~[$€£]~",
+    ],
+    "nl": [
+        r"alle|allemaal|elke|iedere|iedereen|hele|geheel|honderden|duizenden|tientallen|helft|per (?:uur|dag)"
+    ],
+    "de": [
+        r"alle\w*|jede\w*|ganze\w*|gesamte\w*|hunderte|tausende|dutzende|halfte|haelfte|pro (?:stunde|tag)"
+    ],
+    "fr": [r"tous|toutes|chaque|entier\w*|centaines|milliers|dizaines|moitie|par (?:heure|jour)"],
+    "es": [r"todos|todas|cada|entero|entera|cientos|miles|decenas|mitad|por (?:hora|dia)"],
 }
 
 SECURITY: Fragments = {
@@ -310,6 +388,9 @@ SECURITY: Fragments = {
         r"(?:another|other) (?:tenant|customer|client|company|companies|organi[sz]ation|user|patient)s?'?s? "
         r"(?:data|records|accounts?|invoices|orders|files|documents|details|results|reports|messages)",
         r"attacker\w*|intruder\w*|threat actor\w*",
+        r"(?:by )?(?:changing|modifying|editing|tampering with|guessing) the (?:\w+ )?(?:id|url|parameter|link)",
+        r"(?:of|from|for) (?:every|any|all) other (?:class|user|customer|client|tenant|account|patient|"
+        r"employee|student|compan\w*|department)\w*",
         r"(?:stolen|leaked|compromised|default) (?:\w+ )?(?:credentials|passwords?|logins?)",
         r"(?:gained|got|obtained) (?:unauthori[sz]ed |admin\w* |root )?access to|"
         r"(?:broke|got|hacked) into (?:the |our |an? )?(?:\w+ )?(?:admin\w*|accounts?|systems?|servers?|"
@@ -330,6 +411,8 @@ SECURITY: Fragments = {
         r"buitgemaakt|op straat|gepubliceerd|ingezien)",
         r"uitgelekt|gelekt|~gegevenslek\w*",
         r"(?:gegevens|facturen|dossiers|accounts) van andere (?:klanten|gebruikers|organisaties)",
+        r"(?:gebruiker|medewerker|klant|iemand)\w* (?:van|bij) (?:een )?(?:andere|vreemde) "
+        r"(?:klant|organisatie|bedrijf|tenant|omgeving)",
         r"~phishing\w*",
         r"gestolen (?:\w+ )?(?:inloggegevens|wachtwoord\w*|accounts?|gegevens)",
         r"(?:iemand|onbekende\w*|derden?|buitenstaander\w*|aanvaller\w*) (?:\w+ ){0,4}?toegang (?:\w+ ){0,3}?(?:gekregen|verschaft)",
@@ -347,6 +430,8 @@ SECURITY: Fragments = {
         r"veroffentlicht|abgeflossen|kompromittiert|im (?:internet|netz|darknet))",
         r"geleakt|~datenabfluss\w*|abgeflossen",
         r"daten (?:anderer|fremder) (?:kunden|mandanten|nutzer)",
+        r"(?:eines|einer|des|vom|von einem|aus einem|von einer|aus einer) (?:anderen|fremden) "
+        r"(?:mandanten|kunden|unternehmens|firma|organisation)|~mandantenfremd\w*",
         r"fremde (?:rechnungen|daten|kundendaten|konten|dokumente|bestellungen)",
         r"(?:daten|befunde|rechnungen|dokumente|akten|bestellungen|konten) (?:anderer|fremder) "
         r"(?:kunden|mandanten|nutzer|patienten|firmen|benutzer)",
@@ -370,6 +455,8 @@ SECURITY: Fragments = {
         r"(?:visibles?|exposes?|divulgue\w*|publics?|voles?|fuite\w*|fuit\w*|compromis\w*|"
         r"en clair|publie\w*)",
         r"(?:donnees|factures|comptes|dossiers) d'autres (?:clients|utilisateurs)",
+        r"(?:utilisateur|employe|client|salarie|quelqu'un)\w* (?:d'une|d'un) autre (?:entreprise|societe|"
+        r"organisation|client|locataire|tenant)",
         r"(?:donnees|informations)(?:\W+\w+){0,4}?\W+expose\w*|expose\w* (?:\w+ ){0,3}?(?:donnees|informations)",
     ],
     "es": [
@@ -386,6 +473,7 @@ SECURITY: Fragments = {
         r"(?:contrasenas?|credenciales|claves|tokens|datos)(?:\W+\w+){0,4}?\W+"
         r"(?:visibles?|expuest\w*|filtrad\w*|public\w*|robad\w*|comprometid\w*|en claro)",
         r"(?:datos|facturas|cuentas) de otros (?:clientes|usuarios)",
+        r"(?:usuario|empleado|cliente|alguien)\w* de (?:otra|otro) (?:empresa|organizacion|cliente|tenant)",
         r"(?:informacion|datos)(?:\W+\w+){0,4}?\W+expuest\w*|expuest\w* (?:\w+ ){0,3}?(?:informacion|datos)",
     ],
 }
@@ -427,6 +515,7 @@ LOSS: Fragments = {
         r"(?:lost|deleted|wiped|erased|overwritten|corrupt\w*|purged|gone|missing|disappeared|"
         r"vanished|truncated|emptied|destroyed)",
         r"corrupt(?:ed|ion)|overwritten|overwrote|wiped",
+        r"(?:set|reset|changed|zeroed) (?:\w+ ){0,2}?(?:to (?:zero|0|null|blank|empty)|out)",
         r"(?:changes|corrections|edits|entries|records|data|prices|price lists|settings|work) "
         r"(?:\w+ ){0,2}?(?:are|is|were|was|have|has) (?:\w+ ){0,2}?(?:gone|vanished|disappeared|lost)",
         r"(?:deleted|missing|vanished|disappeared|wiped|erased|lost|overwrote|corrupted|purged|dropped) "
@@ -443,17 +532,19 @@ LOSS: Fragments = {
         r"(?:kwijt|verloren|verdwenen|gewist|verwijderd|overschreven) (?:\w+ ){0,3}?"
         r"(?:data|gegevens|bestanden|bijlagen|records)",
         r"corrupt\w*|overschreven",
+        r"(?:op (?:nul|0|leeg)) (?:\w+ )?(?:gezet|gezet|teruggezet)",
         r"(?:verdwenen|verdwijnen|ontbreken|kwijt) (?:\w+ ){0,4}?\w*(?:gegevens|notities|dossiers|bestellingen|orders|facturen|records|bestanden)\b",
     ],
     "de": [
         r"~datenverlust\w*|verlust von (?:\w+ ){0,2}?daten",
         r"(?:geloscht|geloescht|verloren|uberschrieben|ueberschrieben) (?:\S+ ){0,4}?"
-        r"(?:daten|datensatz\w*|dateien|dokumente|bestellungen)",
+        r"(?:daten|datensatz\w*|dateien|dokumente|bestellungen|preise|anhange|kontakte|notizen)",
         r"~(?:daten|datensatz\w*|datensatze|datei\w*|dokument\w*|anhang\w*|anhange|eintrag\w*|"
         r"eintrage|bestellungen|aufzeichnungen|vertrage|rechnungen|auftrage|termine|zahlungen|"
         r"nachrichten|konten|notizen|buchungen)(?:\W+\w+){0,6}?\W+(?:verloren|geloscht|geloescht|"
         r"uberschrieben|ueberschrieben|beschadigt|korrupt\w*|weg|verschwunden)",
         r"korrupt\w*|uberschrieben|ueberschrieben",
+        r"auf (?:null|0|leer) (?:\w+ )?(?:gesetzt|zuruckgesetzt|zurueckgesetzt)",
         r"(?:fehlen|fehlt|verschwunden) (?:\S+ ){0,4}?\w*(?:daten|datensatze|datensatz|akten|dateien|"
         r"dokumente|bestellungen|eintrage|rechnungen)\b",
         r"~akte\w*(?:\W+\w+){0,6}?\W+(?:verloren|geloscht|geloescht|weg|verschwunden)",
@@ -462,21 +553,24 @@ LOSS: Fragments = {
         r"pertes? (?:de |des |d')(?:\w+ ){0,2}?donnees",
         r"(?:supprime|efface|perdu|ecrase)\w* (?:\S+ ){0,4}?(?:donnees|dossiers|fichiers|"
         r"enregistrements|commandes|documents|factures|contrats|fiches|comptes|messages|"
-        r"historique|paiements|rendez-vous)",
+        r"historique|paiements|rendez-vous|pieces jointes|prix|tarifs|contacts|notes|photos)",
         r"(?:donnees|fichiers|documents|enregistrements|pieces jointes|commandes|dossiers|"
         r"factures|contrats|fiches|comptes|messages|historique|paiements|rendez-vous)"
         r"(?:\W+\w+){0,6}?\W+(?:perdu|supprime|efface|ecrase|corrompu|disparu|endommage)\w*",
         r"corrompu\w*|ecrase\w*",
+        r"(?:mis|remis|remises?|mises?) a (?:zero|0|vide)",
     ],
     "es": [
         r"~perdida\w* de (?:\w+ ){0,2}?datos",
         r"(?:borr|elimin|perdi|sobrescrib|desaparec)\w* (?:\S+ ){0,4}?(?:datos|registros|pedidos|archivos|"
-        r"documentos|facturas|contratos|fichas|cuentas|mensajes|historial|citas|pagos|correos|expedientes)",
+        r"documentos|facturas|contratos|fichas|cuentas|mensajes|historial|citas|pagos|correos|expedientes|"
+        r"adjuntos|ficheros|archivos|fotos|notas|contactos|precios|tarifas)",
         r"(?:datos|dato|archivos|ficheros|documentos|registros|adjuntos|pedidos|facturas|"
         r"contratos|fichas|cuentas|mensajes|historial|citas|pagos|correos)"
         r"(?:\W+\w+){0,6}?\W+(?:perdid|borrad|eliminad|sobrescrit|corrupt|corromp|desaparecid|"
         r"danad)\w*",
-        r"corrupt[oa]s?|sobrescrit\w*|corromp\w*",
+        r"corrupt[oa]s?|sobrescrit\w*|sobrescrib\w*|corromp\w*",
+        r"(?:puest|reiniciad|restablecid)[oa]s? a (?:cero|0)",
     ],
 }
 
@@ -712,7 +806,8 @@ OBJ_STRONG: Fragments = {
         r"business|workforce|call cent(?:er|re)s?|webshop|web shop|e-?commerce|supply chain|"
         r"logistics|manufacturing|work ?orders?|nobody|no ?one|everyone|everybody|"
         r"partners?|carriers?|suppliers?|vendors?|parcels?|packages|labels|deliveries|visitors|"
-        r"shoppers|buyers|carts?|baskets?|trucks|routes|"
+        r"shoppers|buyers|carts?|baskets?|trucks|routes|vans|fleet|depot|freight|stock|inventory|"
+        r"prices|pricing|tills|cash registers|terminals|appointments|exams|callers|"
         r"eur|euros?|usd|dollars?|gbp",
         r"~[$€£]~",
     ],
@@ -724,7 +819,8 @@ OBJ_STRONG: Fragments = {
         r"transacties|zendingen|~levering\w*|boekingen|reserveringen|~salaris\w*|"
         r"bedrijfsvoering|~bedrijfsproces\w*|processen|dienstverlening|webwinkel|~kassa\w*|"
         r"niemand|iedereen|mensen|vervoerders|transporteurs|ritten|routes|leveranciers|partners|"
-        r"labels|etiketten|pakketten|orderpicker\w*|vrachtwagens|pinbetalingen",
+        r"labels|etiketten|pakketten|orderpicker\w*|vrachtwagens|pinbetalingen|"
+        r"~voorraad\w*|prijzen|afspraken|~loonstro\w*|~salarisstro\w*|depot",
     ],
     "de": [
         r"~nutzer\w*|~anwender\w*|~kunde\w*|~mitarbeite\w*|personal|~kolleg\w*|"
@@ -734,7 +830,8 @@ OBJ_STRONG: Fragments = {
         r"~umsatz\w*|einnahmen|~verkauf\w*|~transaktion\w*|~lieferung\w*|~buchung\w*|"
         r"~gehalt\w*|betrieb|~betriebsablauf\w*|~geschaftsbetrieb|~prozess\w*|~webshop\w*|"
         r"~onlineshop\w*|~kasse\w*|niemand|alle|menschen|leute|~lager\w*|~versand\w*|etiketten|"
-        r"pakete|~partner\w*|~lieferant\w*|~spediteur\w*|~terminal\w*",
+        r"pakete|~partner\w*|~lieferant\w*|~spediteur\w*|~terminal\w*|"
+        r"~preis\w*|~bestand\w*|~termine|~touren|~lohn\w*|depot",
     ],
     "fr": [
         r"utilisateur\w*|client\w*|collaborateur\w*|employe\w*|salarie\w*|personnel|agents|"
@@ -743,7 +840,7 @@ OBJ_STRONG: Fragments = {
         r"commande\w*|paiement\w*|factur\w*|chiffre d'affaires|revenus?|ventes?|transactions?|"
         r"livraison\w*|reservation\w*|paie|activite\w*|exploitation|equipes?|personne|"
         r"partenaires|fournisseurs|transporteurs|etiquettes|colis|expedition\w*|panier\w*|"
-        r"tout le monde",
+        r"tout le monde|prix|tarifs?|stocks?|tournees?|rendez-vous|caisses?|salaires?|depot",
     ],
     "es": [
         r"usuari\w*|client\w*|emplead\w*|trabajador\w*|personal|agentes|tecnicos|pacientes|"
@@ -752,7 +849,8 @@ OBJ_STRONG: Fragments = {
         r"tiendas?|sucursal\w*|hospital\w*|almacen\w*|fabrica\w*|pedidos?|ordenes|pagos?|"
         r"cobros?|factura\w*|ingresos|ventas?|transacciones|envios|entregas|reservas|nomina\w*|"
         r"negocio\w*|operacion\w*|equipos?|nadie|todo el mundo|todos|socios|proveedores|"
-        r"transportistas|etiquetas|paquetes|rutas|datafonos|tpv|terminales|cajas",
+        r"transportistas|etiquetas|paquetes|rutas|datafonos|tpv|terminales|cajas|precios|"
+        r"tarifas|stock|inventario|citas|salarios|sueldos|deposito",
     ],
 }
 
@@ -868,53 +966,80 @@ KILL: Fragments = {
         r"feature request",
         r"production (?:is )?(?:fine|unaffected|working|works|running)|works? fine in production|"
         r"unaffected",
+        r"production (?:\w+ ){0,2}?(?:is|are|was|were)(?:n't| not) (?:\w+ )?(?:affected|impacted|touched)|"
+        r"no (?:impact|effect) (?:on|in) (?:the )?production",
+        r"how (?:do|can|could|should) (?:i|we|you|one)|how to|where (?:do|can|could) (?:i|we) (?:find|see|change)|"
+        r"what (?:should|do|can|must) (?:we|i) do (?:if|when)",
     ],
     "nl": [
         r"alleen (?:in|op|bij) (?:de |het |onze |ons |mijn )?(?:\w+ )?(?:test\w*|acceptatie\w*|"
         r"ontwikkel\w*|lokaal\w*|sandbox|laptop)",
         r"(?:alleen|slechts|gewoon) (?:een )?(?:korte )?vraag|cosmetisch",
         r"productie (?:werkt|draait|loopt) (?:gewoon|prima|normaal|goed)",
+        r"productie (?:\w+ ){0,2}?(?:geen (?:last|hinder|impact)|niet (?:geraakt|getroffen|beinvloed))|"
+        r"geen (?:impact|last|gevolgen) (?:op|voor) (?:de )?productie",
+        r"hoe (?:kan|kunnen|moet|moeten) (?:ik|we|wij|je)|waar (?:staat|vind ik|kan ik)|"
+        r"wat (?:moeten|kunnen) (?:we|wij|ik) doen (?:als|wanneer)",
     ],
     "de": [
         r"nur (?:in|auf|im) (?:der |dem |unserer |unserem |meinem |meiner )?(?:\w+ )?"
         r"(?:test\w*|entwicklung\w*|staging|abnahme\w*|lokal\w*|sandbox|laptop)",
         r"nur (?:eine )?(?:kurze )?frage|kosmetisch",
         r"produktion (?:lauft|laeuft|funktioniert) (?:normal|einwandfrei|problemlos|stabil)",
+        r"produktion (?:ist|war) (?:\w+ )?nicht betroffen|keine auswirkung\w* auf (?:die )?produktion",
+        r"wie (?:kann|konnen|koennen|muss|mussen|muessen) (?:ich|wir|man)|wo finde ich|"
+        r"was (?:sollen|mussen|muessen|konnen|koennen) wir tun,? wenn",
     ],
     "fr": [
         r"(?:uniquement|seulement|que) (?:en|sur|dans) (?:l'|la |le |notre |mon |ma )?"
         r"(?:environnement de )?(?:test|recette|developpement|local|sandbox|pre-?prod\w*)",
         r"(?:juste|simplement|seulement) une (?:petite )?question|cosmetique",
         r"la production (?:fonctionne|tourne) (?:normalement|bien)",
+        r"la production n'(?:est|a) pas (?:ete )?(?:concernee|impactee|touchee|affectee)|"
+        r"(?:sans|aucun) impact sur la production",
+        r"comment (?:puis-je|peut-on|pouvons-nous|faire|dois-je|devons-nous)|ou (?:est|se trouve|trouver)|que faire",
     ],
     "es": [
         r"(?:solo|solamente|unicamente) (?:en|sobre) (?:el |la |nuestro |nuestra |mi )?"
         r"(?:entorno de )?(?:pruebas?|test|desarrollo|local|sandbox|pre-?produc\w*)",
         r"solo (?:una )?(?:pequena )?pregunta|cosmetico",
         r"(?:la )?produccion funciona (?:bien|normalmente)",
+        r"(?:la )?produccion no (?:esta|se ve|ha sido|se ha visto) (?:afectad|impactad)\w*|"
+        r"sin impacto en (?:la )?produccion",
+        r"como (?:puedo|podemos|se puede|debo|debemos|hago)|donde (?:esta|encuentro|puedo)|"
+        r"que (?:hacemos|hago|debemos hacer|hay que hacer) (?:si|cuando)",
     ],
 }
 
 PAST: Fragments = {
     "en": [
-        r"(?<!from the )(?<!of the )last (?:year|month|quarter)(?!'s)|in the past|(?:a|one|two|three|several) (?:years?|months?) ago|"
-        r"with (?:another|a previous|a different|our (?:old|previous|former)) (?:vendor|supplier|provider)"
+        r"(?<!from the )(?<!of the )(?<!since )(?<!from )last (?:year|month|quarter)(?!'s)|in the past|(?:a|one|two|three|several) (?:years?|months?) ago|"
+        r"with (?:another|a previous|a different|our (?:old|previous|former)) (?:vendor|supplier|provider)",
+        r"(?:is|was|were|are|has been|have been|got) (?:now |since |meanwhile |already )?(?:fixed|resolved|solved)|"
+        r"(?:fixed|resolved|solved) now|back to normal",
     ],
     "nl": [
-        r"(?<!van )vorig(?:e)? (?:jaar|maand|kwartaal)|in het verleden|(?:een|twee|drie) (?:jaar|maanden) geleden|"
-        r"bij (?:een )?(?:andere|vorige) (?:leverancier|aanbieder|partij)"
+        r"(?<!van )(?<!sinds )(?<!vanaf )vorig(?:e)? (?:jaar|maand|kwartaal)|in het verleden|(?:een|twee|drie) (?:jaar|maanden) geleden|"
+        r"bij (?:een )?(?:andere|vorige) (?:leverancier|aanbieder|partij)",
+        r"(?:is|zijn|werd|werden) (?:inmiddels |intussen |al |weer )?(?:opgelost|verholpen)|"
+        r"inmiddels (?:opgelost|verholpen)",
     ],
     "de": [
-        r"letztes jahr|(?<!vom )(?<!von )letzten monat|in der vergangenheit|vor (?:einem|zwei|drei) (?:jahr|monat)\w*|"
-        r"(?:mit|bei) (?:einem )?(?:anderen|fruheren|frueheren|alten) (?:anbieter|dienstleister|lieferanten)"
+        r"(?<!seit )letztes jahr|(?<!vom )(?<!von )(?<!seit )letzten monat|in der vergangenheit|vor (?:einem|zwei|drei) (?:jahr|monat)\w*|"
+        r"(?:mit|bei) (?:einem )?(?:anderen|fruheren|frueheren|alten) (?:anbieter|dienstleister|lieferanten)",
+        r"(?:ist|sind|wurde|wurden) (?:aber |inzwischen |mittlerweile |jetzt |bereits |schon )*"
+        r"(?:behoben|gelost|geloest)",
     ],
     "fr": [
-        r"(?<!de )l'(?:an|annee) derniere?|le mois dernier|par le passe|il y a (?:un|deux|trois) (?:ans?|mois)|"
-        r"(?:avec|chez) un (?:autre|ancien) (?:fournisseur|prestataire|editeur)"
+        r"(?<!de )(?<!depuis )l'(?:an|annee) derniere?|(?<!depuis )le mois dernier|par le passe|il y a (?:un|deux|trois) (?:ans?|mois)|"
+        r"(?:avec|chez) un (?:autre|ancien) (?:fournisseur|prestataire|editeur)",
+        r"(?<!n')(?:est|sont|a ete|ont ete) (?:maintenant |desormais |deja |bien )?(?:resolu|corrige|regle)\w*",
     ],
     "es": [
-        r"el ano pasado|el mes pasado|en el pasado|hace (?:un|dos|tres) (?:anos?|mes\w*)|"
-        r"con (?:otro|un antiguo|nuestro antiguo) proveedor"
+        r"(?<!desde )el ano pasado|(?<!desde )el mes pasado|en el pasado|hace (?:un|dos|tres) (?:anos?|mes\w*)|"
+        r"con (?:otro|un antiguo|nuestro antiguo) proveedor",
+        r"(?<!no )(?:esta|estan|fue|fueron|ha sido|han sido) (?:ya )?(?:resuelt|solucionad|arreglad|corregid)\w*|"
+        r"ya (?:esta|estan) (?:resuelt|solucionad|arreglad|corregid)\w*",
     ],
 }
 

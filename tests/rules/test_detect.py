@@ -569,3 +569,86 @@ def test_german_word_is_not_read_as_french_security_term() -> None:
     impact = detect_impact("Kunden brechen den Bestellvorgang ab, weil die Seite 30 Sekunden lädt.")
     assert impact.present
     assert "security_breach" not in impact.categories
+
+
+# --- business object + failure verb, scale cues, resolved / how-to (round 12) -------------
+
+OBJECT_FAILURE_CASES: list[tuple[str, str]] = [
+    ("en", "No new bookings have come in through the partner channel since the release."),
+    ("en", "About 60 trucks are sitting idle at the hub because dispatch has no manifests."),
+    ("en", "Members are being overcharged on their monthly fee since the pricing update."),
+    ("nl", "Het inboeken van retouren lukt niet meer, het magazijn staat vol met dozen."),
+    ("nl", "Sinds de update zitten de zendingen voor België vast bij de vervoerder."),
+    ("de", "Die Terminbuchung für Patienten geht seit heute Mittag nicht mehr."),
+    ("de", "Seit dem Update kommen keine Zahlungen von Marktplatz-Kunden mehr an."),
+    ("fr", "Les bons de livraison ne s'impriment plus, les préparateurs sont immobilisés."),
+    ("fr", "Nos abonnés paient trop depuis la mise à jour des tarifs."),
+    ("es", "Los pedidos de los distribuidores no llegan al almacén desde ayer."),
+    ("es", "Las devoluciones se quedan retenidas y los clientes no reciben su dinero."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), OBJECT_FAILURE_CASES)
+def test_business_object_with_failure_verb_is_impact(language: str, text: str) -> None:
+    impact = detect_impact(text)
+    assert impact.present, text
+    assert impact.language == language
+
+
+# A wrong, missing or doubled result is impact with a sign of scale, not on its own.
+WEAK_EFFECT_CASES: list[tuple[str, bool, str]] = [
+    ("en", True, "Discounts are wrong for every customer in the loyalty programme."),
+    ("en", False, "The customer name on the receipt preview is wrong, please check the font."),
+    ("nl", True, "De verzendkosten kloppen niet voor alle klanten in Duitsland."),
+    ("nl", False, "De tekst op de klantpagina klopt niet helemaal."),
+    ("de", True, "Die Rabatte sind bei allen Kunden falsch berechnet."),
+    ("de", False, "Die Anrede in der Kundenmail ist falsch."),
+    ("fr", True, "Les remises sont fausses pour tous nos clients professionnels."),
+    ("fr", False, "Le libellé du champ client est faux dans le formulaire."),
+    ("es", True, "Los descuentos salen mal para todos los clientes del programa."),
+    ("es", False, "El título de la ficha de cliente está mal escrito."),
+]
+
+
+@pytest.mark.parametrize(("language", "present", "text"), WEAK_EFFECT_CASES)
+def test_weak_effect_needs_scale(language: str, present: bool, text: str) -> None:
+    impact = detect_impact(text)
+    assert impact.present is present, (text, impact.evidence)
+    assert impact.language == language
+
+
+NOT_IMPACT_ROUND_12 = [
+    ("en", "How do I stop duplicate invoices from being sent to the same customer?"),
+    ("en", "Payments were failing for customers this morning, but it was fixed an hour ago."),
+    ("nl", "De betalingen lagen vanochtend plat, maar dat is inmiddels opgelost."),
+    ("de", "Bei der Abnahme bricht der Export ab, die Produktion ist nicht betroffen."),
+    ("fr", "Comment puis-je fusionner les clients qui sont en double dans notre base ?"),
+    ("es", "Las facturas fallan en el entorno de pruebas, producción no está afectada."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), NOT_IMPACT_ROUND_12)
+def test_how_to_resolved_and_unaffected_production_are_not_impact(language: str, text: str) -> None:
+    impact = detect_impact(text)
+    assert not impact.present, impact.evidence
+    assert impact.language == language
+
+
+def test_still_unresolved_is_not_read_as_resolved() -> None:
+    impact = detect_impact("It is still not resolved and customers cannot pay at checkout.")
+    assert impact.present
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Since last month customers cannot pay in our webshop.",
+        "Sinds vorige maand kunnen klanten niet betalen.",
+        "Seit letzten Monat können Kunden nicht bezahlen.",
+        "Depuis le mois dernier nos clients ne peuvent plus payer.",
+        "Desde el mes pasado los clientes no pueden pagar.",
+    ],
+)
+def test_an_ongoing_problem_since_last_month_is_not_a_past_one(text: str) -> None:
+    # "since last month" starts an ongoing problem; only "last month we had ..." is history.
+    assert detect_impact(clean_text(text)).present
