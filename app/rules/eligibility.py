@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -19,9 +20,16 @@ class ContractStatus(NamedTuple):
 
 def as_utc(moment: datetime) -> datetime:
     # Zendesk timestamps carry `Z`; a naive one (hand-written dry-run input) is read as UTC.
+    if moment.tzinfo is UTC:
+        return moment
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def _parse_date(value: object) -> date | None:
@@ -30,12 +38,17 @@ def _parse_date(value: object) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, str) and value.strip():
-        try:
-            # Zendesk date fields are `YYYY-MM-DD`; tolerate a full timestamp too.
-            return date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
+        return _date_of(value.strip()[:10])
     return None
+
+
+@lru_cache(maxsize=4096)
+def _date_of(text: str) -> date | None:
+    # Zendesk date fields are `YYYY-MM-DD`; a full timestamp is cut to its date first.
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def contract_status(
@@ -56,7 +69,7 @@ def contract_status(
         if rules.contract.when_missing == "allow":
             return ContractStatus(True, None, f"{subject} {what}; the rules allow that.")
         return ContractStatus(False, None, f"{subject} {what}.")
-    today = as_utc(now).astimezone(ZoneInfo(rules.timezone)).date()
+    today = as_utc(now).astimezone(_zone(rules.timezone)).date()
     if expires < today:
         return ContractStatus(
             False, expires, f"The support contract expired on {expires.isoformat()}."

@@ -51,6 +51,8 @@ def _rank(impact: str) -> int:
 def relevant_incident(incidents: list[Incident], rules: RulesConfig) -> Incident | None:
     """The most severe unresolved incident that is big enough (and on a watched component)
     to deprioritise an escalation."""
+    if not incidents:  # the usual case: no outage, nothing to compute
+        return None
     wanted = {c.casefold() for c in rules.outage.components}
     floor = _rank(rules.outage.min_impact)
     matches = [
