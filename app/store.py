@@ -74,35 +74,37 @@ async def accept_deliveries(
     now = utcnow()
     unique = list({incoming.dedupe_key: incoming for incoming in reversed(batch)}.values())
     insert = pg_insert if _is_postgres(session) else sqlite_insert
+    # One statement whatever the batch size, executed for many rows ("insertmanyvalues"), so
+    # SQLAlchemy compiles it once instead of once per distinct batch length.
     statement = (
         insert(Delivery)
-        .values(
-            [
-                {
-                    "dedupe_key": incoming.dedupe_key,
-                    "kind": incoming.kind,
-                    "ticket_id": incoming.ticket_id,
-                    "payload": incoming.payload,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "received_at": now,
-                }
-                for incoming in reversed(unique)
-            ]
-        )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Delivery.id, Delivery.dedupe_key)
     )
-    inserted = {key: delivery_id for delivery_id, key in (await session.execute(statement))}
+    rows = [
+        {
+            "dedupe_key": incoming.dedupe_key,
+            "kind": incoming.kind,
+            "ticket_id": incoming.ticket_id,
+            "payload": incoming.payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "received_at": now,
+        }
+        for incoming in reversed(unique)
+    ]
+    inserted = {
+        key: delivery_id for delivery_id, key in (await session.execute(statement, rows))
+    }
     known = set(inserted)
     missing = [i.dedupe_key for i in unique if i.dedupe_key not in known]
     existing: dict[str, int] = {}
     if missing:
-        rows = await session.execute(
+        found = await session.execute(
             select(Delivery.dedupe_key, Delivery.id).where(Delivery.dedupe_key.in_(missing))
         )
-        existing = dict(rows.tuples().all())
+        existing = dict(found.tuples().all())
     results: list[Accepted] = []
     first_seen: set[str] = set()
     for incoming in batch:
