@@ -94,9 +94,7 @@ async def accept_deliveries(
         }
         for incoming in reversed(unique)
     ]
-    inserted = {
-        key: delivery_id for delivery_id, key in (await session.execute(statement, rows))
-    }
+    inserted = {key: delivery_id for delivery_id, key in (await session.execute(statement, rows))}
     known = set(inserted)
     missing = [i.dedupe_key for i in unique if i.dedupe_key not in known]
     existing: dict[str, int] = {}
