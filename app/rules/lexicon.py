@@ -112,6 +112,8 @@ OUTAGE: Fragments = {
         r"functioneert|functioneren) (?:\w+ ){0,2}(?:niet|niks)(?: meer)?",
         r"niet (?:meer )?(?:werkt|werken|laadt|reageert|draait|functioneert)",
         r"(?:eruit|plat|stil) (?:ligt|liggen|lag|lagen|staat|staan)",
+        r"uitvalt|uitvallen|uitviel\w*|platligt|platliggen|platlag\w*|stilstaat|stilstaan|"
+        r"stilligt|stillag\w*|wegvalt|wegvallen|wegviel\w*",
     ],
     "de": [
         r"ausgefallen",
@@ -128,6 +130,7 @@ OUTAGE: Fragments = {
         r"reagiert|reagieren) (?:\w+ ){0,3}(?:nicht|gar nicht)(?: mehr)?",
         r"kein\w* (?:zugriff|zugang|verbindung)",
         r"ohne (?:zugriff|zugang|system)",
+        r"ausfallt|ausfaellt|stillsteht|stillstehen",
     ],
     "fr": [
         r"~panne\w*",
@@ -199,10 +202,19 @@ EFFECT: Fragments = {
         r"sitting (?:idle|in the depot|around|still)|piling up|piled up|queu(?:e|ing) up|"
         r"stranded|held up|(?:hung|hanging) up",
         r"charged twice|sent twice",
+        # Subject quantifiers and verb-object negation: "no branch can", "we receive no stock".
+        r"no (?:single )?(?:\w+ ){1,3}?(?:can|could) (?:\w+ )?(?:be )?\w+",
+        r"(?:receive|receives|received|receiving|get|gets|got|getting) no",
+        r"walk(?:s|ing|ed)? (?:out|away)|leav(?:e|es|ing) without (?:\w+ )?(?:buying|paying|ordering)",
         r"overcharg\w*|(?:pay|pays|paying|paid|charged|billed) (?:\w+ ){0,2}?too (?:much|little)",
     ],
     "nl": [
-        r"(?:kan|kunnen|kon|konden|kunt) (?:\w+ ){0,4}?(?:niet|nergens|geen|niets|niks)",
+        r"(?:kan|kunnen|kon|konden|kunt) (?:\w+ ){0,6}?(?:niet|nergens|geen|niets|niks)",
+        r"geen (?:enkele )?(?:\w+ ){0,4}?(?:kan|kon|kunnen|konden)",
+        r"(?:geen|niets|niks) (?:\w+ ){0,4}?(?:verstuurd|verzonden|verwerkt|doorgezet|doorgestuurd|"
+        r"geleverd|uitgeleverd|betaald|uitbetaald|opgeslagen|afgedrukt|geprint|gefactureerd|"
+        r"uitgevoerd|geboekt|aangemaakt|afgehandeld|gesynchroniseerd|ingelezen|verkocht)",
+        r"vastloopt|vastlopen|vastliep\w*|(?:loopt|lopen|liep|liepen) weg",
         r"niet (?:meer )?(?:\w+ )?(?:verstuurd|verzonden|verwerkt|geleverd|betaald|opgeslagen|"
         r"afgedrukt|gefactureerd|uitgevoerd|geboekt)",
         r"nauwelijks|amper|bijna niet|dubbel",
@@ -266,6 +278,11 @@ EFFECT: Fragments = {
         r"(?:steckt|stecken|steckte|steckten|sitzt|sitzen|hangt|haengt|hangen|haengen) (?:\w+ ){0,4}?fest|festgefahren|feststecken|festhangen",
         r"(?:auf (?:null|0)|auf leer) (?:gesetzt|zuruckgesetzt|zurueckgesetzt)",
         r"(?:zahlen|zahlt|zahlten|bezahlen|berechnet|abgerechnet) (?:\w+ ){0,2}?zu (?:viel|wenig)",
+        r"kein\w* (?:einzig\w* )?(?:\w+ ){0,3}?(?:kann|konnen|koennen|konnte|konnten)",
+        r"kein\w* (?:\w+ ){0,4}?(?:mehr )?(?:versendet|verschickt|verarbeitet|ubertragen|uebertragen|"
+        r"ubermittelt|geliefert|ausgeliefert|bezahlt|gebucht|gedruckt|erstellt|angelegt|"
+        r"synchronisiert|importiert|abgerechnet)",
+        r"abbricht|abbrechen|feststeckt|(?:hangen|haengen) bleibt",
     ],
     "fr": [
         r"(?:ne|n') ?(?:\w+ ){0,1}(?:peu\w*|pouv\w*|parvien\w*|parvenons|arriv\w*|reussi\w*) "
@@ -294,6 +311,9 @@ EFFECT: Fragments = {
         r"arriv\w*|entr\w*|imprim\w*|calcul\w*|valid\w*|enregistr\w*) (?:plus|pas|rien|aucun\w*)",
         r"(?:plus )?aucune? (?:\w+ ){0,2}?(?:n'|ne )(?:arrive|part|sort|passe|entre)\w*",
         r"immobilis\w*|s'accumul\w*",
+        r"aucune? (?:\w+ ){0,3}?(?:ne |n')(?:peu\w*|pouv\w*|parvien\w*|arriv\w*)",
+        r"(?:repart\w*|part\w*|s'en vont|s'en vont) sans (?:rien )?(?:acheter|payer|commander)",
+        r"tout est (?:bloque|arrete|paralyse|fige)\w*|paralys\w*",
         r"(?:paient|payent|payons|paye|payes|factures?) (?:\w+ ){0,2}?trop(?! tard)",
     ],
     "es": [
@@ -319,6 +339,8 @@ EFFECT: Fragments = {
         r"no (?:se )?(?:ven|ve|vemos|llega\w*|entra\w*|sale\w*|aparece\w*|carga\w*|muestra\w*|"
         r"sincroniza\w*|cobra\w*|factura\w*|guarda\w*|abre\w*|imprime\w*)",
         r"ningun\w* (?:\w+ ){0,2}?(?:llega|entra|sale|funciona|pasa)\w*",
+        r"ningun\w* (?:\w+ ){0,3}?(?:puede|pueden|podia|podian|pudo|consigue|logra)",
+        r"(?:se van|salen|se marchan) sin (?:\w+ )?(?:comprar|pagar|pedir)",
     ],
 }
 
@@ -387,7 +409,7 @@ SECURITY: Fragments = {
         r"(?:tenant|customer|company|organi[sz]ation)",
         r"(?:another|other) (?:tenant|customer|client|company|companies|organi[sz]ation|user|patient)s?'?s? "
         r"(?:data|records|accounts?|invoices|orders|files|documents|details|results|reports|messages)",
-        r"attacker\w*|intruder\w*|threat actor\w*",
+        r"attacker\w*|intruder\w*|threat actor\w*|data protection (?:authority|regulator)",
         r"(?:by )?(?:changing|modifying|editing|tampering with|guessing) the (?:\w+ )?(?:id|url|parameter|link)",
         r"(?:of|from|for) (?:every|any|all) other (?:class|user|customer|client|tenant|account|patient|"
         r"employee|student|compan\w*|department)\w*",
@@ -410,10 +432,12 @@ SECURITY: Fragments = {
         r"(?:\W+\w+){0,4}?\W+(?:zichtbaar|gelekt|uitgelekt|openbaar|gestolen|blootgesteld|"
         r"buitgemaakt|op straat|gepubliceerd|ingezien)",
         r"uitgelekt|gelekt|~gegevenslek\w*",
-        r"(?:gegevens|facturen|dossiers|accounts) van andere (?:klanten|gebruikers|organisaties)",
+        r"(?:gegevens|facturen|dossiers|accounts|loonstroken|documenten|bestellingen) van andere "
+        r"(?:klanten|gebruikers|organisaties|medewerkers|patienten|clienten)",
         r"(?:gebruiker|medewerker|klant|iemand)\w* (?:van|bij) (?:een )?(?:andere|vreemde) "
         r"(?:klant|organisatie|bedrijf|tenant|omgeving)",
         r"~phishing\w*",
+        r"autoriteit persoonsgegevens|(?:gemeld|melden) bij de ap",
         r"gestolen (?:\w+ )?(?:inloggegevens|wachtwoord\w*|accounts?|gegevens)",
         r"(?:iemand|onbekende\w*|derden?|buitenstaander\w*|aanvaller\w*) (?:\w+ ){0,4}?toegang (?:\w+ ){0,3}?(?:gekregen|verschaft)",
     ],
@@ -436,6 +460,9 @@ SECURITY: Fragments = {
         r"(?:daten|befunde|rechnungen|dokumente|akten|bestellungen|konten) (?:anderer|fremder) "
         r"(?:kunden|mandanten|nutzer|patienten|firmen|benutzer)",
         r"~phishing\w*|eingedrungen",
+        r"~datenschutzbehorde\w*|~datenschutzbehoerde\w*|~datenschutzaufsicht\w*",
+        r"(?:extern|fremd|unbekannt|dritt)\w* (?:\w+ ){0,5}?(?:abrufen|abgerufen|einsehen|eingesehen|"
+        r"herunterladen|heruntergeladen|zugreifen|zugegriffen|auslesen|ausgelesen)",
         r"gestohlen\w* (?:\w+ )?(?:zugangsdaten|passwort\w*|kennwort\w*|anmeldedaten|konten)",
     ],
     "fr": [
@@ -454,7 +481,9 @@ SECURITY: Fragments = {
         r"(?:mots? de passe|identifiants|cles d'api|cles|jetons|donnees)(?:\W+\w+){0,4}?\W+"
         r"(?:visibles?|exposes?|divulgue\w*|publics?|voles?|fuite\w*|fuit\w*|compromis\w*|"
         r"en clair|publie\w*)",
-        r"(?:donnees|factures|comptes|dossiers) d'autres (?:clients|utilisateurs)",
+        r"(?:donnees|factures|comptes|dossiers|bulletins|documents|commandes) (?:\w+ )?d'autres "
+        r"(?:clients|utilisateurs|patients|salaries|employes)",
+        r"cnil",
         r"(?:utilisateur|employe|client|salarie|quelqu'un)\w* (?:d'une|d'un) autre (?:entreprise|societe|"
         r"organisation|client|locataire|tenant)",
         r"(?:donnees|informations)(?:\W+\w+){0,4}?\W+expose\w*|expose\w* (?:\w+ ){0,3}?(?:donnees|informations)",
@@ -472,7 +501,9 @@ SECURITY: Fragments = {
         r"sin (?:autenticacion|iniciar sesion|contrasena|credenciales)",
         r"(?:contrasenas?|credenciales|claves|tokens|datos)(?:\W+\w+){0,4}?\W+"
         r"(?:visibles?|expuest\w*|filtrad\w*|public\w*|robad\w*|comprometid\w*|en claro)",
-        r"(?:datos|facturas|cuentas) de otros (?:clientes|usuarios)",
+        r"(?:datos|facturas|cuentas|nominas|expedientes|historiales|documentos|pedidos) de otros "
+        r"(?:clientes|usuarios|empleados|pacientes|trabajadores)",
+        r"aepd|agencia (?:espanola )?de proteccion de datos",
         r"(?:usuario|empleado|cliente|alguien)\w* de (?:otra|otro) (?:empresa|organizacion|cliente|tenant)",
         r"(?:informacion|datos)(?:\W+\w+){0,4}?\W+expuest\w*|expuest\w* (?:\w+ ){0,3}?(?:informacion|datos)",
     ],
@@ -690,7 +721,7 @@ RISK_STRONG: Fragments = {
         r"(?:regulatory|compliance|audit|legal) (?:deadline|requirement|obligation|finding|issue)s?",
     ],
     "nl": [
-        r"~boete\w*|contractbreuk|wettelijk (?:verplicht|termijn)\w*|~wettelijke (?:plicht|termijn)\w*",
+        r"~boete\w*|~naheffing\w*|~dwangsom\w*|~sanctie\w*|contractbreuk|wettelijk (?:verplicht|termijn)\w*|~wettelijke (?:plicht|termijn)\w*",
     ],
     "de": [
         r"~vertragsstrafe\w*|~strafzahlung\w*|~konventionalstrafe\w*|vertragsbruch|"
@@ -808,7 +839,7 @@ OBJ_STRONG: Fragments = {
         r"partners?|carriers?|suppliers?|vendors?|parcels?|packages|labels|deliveries|visitors|"
         r"shoppers|buyers|carts?|baskets?|trucks|routes|vans|fleet|depot|freight|stock|inventory|"
         r"prices|pricing|tills|cash registers|terminals|appointments|exams|callers|"
-        r"eur|euros?|usd|dollars?|gbp",
+        r"eur|euros?|usd|dollars?|gbp|pharmac\w*|clinics?|schools?|restaurants?|hotels?|outlets?|franchises?",
         r"~[$€£]~",
     ],
     "nl": [
@@ -820,7 +851,8 @@ OBJ_STRONG: Fragments = {
         r"bedrijfsvoering|~bedrijfsproces\w*|processen|dienstverlening|webwinkel|~kassa\w*|"
         r"niemand|iedereen|mensen|vervoerders|transporteurs|ritten|routes|leveranciers|partners|"
         r"labels|etiketten|pakketten|orderpicker\w*|vrachtwagens|pinbetalingen|"
-        r"~voorraad\w*|prijzen|afspraken|~loonstro\w*|~salarisstro\w*|depot",
+        r"~voorraad\w*|prijzen|afspraken|~loonstro\w*|~salarisstro\w*|depot|~apothe\w*|klinieken|"
+        r"scholen|restaurants|hotels|~vestiging\w*|locaties",
     ],
     "de": [
         r"~nutzer\w*|~anwender\w*|~kunde\w*|~mitarbeite\w*|personal|~kolleg\w*|"
@@ -831,7 +863,9 @@ OBJ_STRONG: Fragments = {
         r"~gehalt\w*|betrieb|~betriebsablauf\w*|~geschaftsbetrieb|~prozess\w*|~webshop\w*|"
         r"~onlineshop\w*|~kasse\w*|niemand|alle|menschen|leute|~lager\w*|~versand\w*|etiketten|"
         r"pakete|~partner\w*|~lieferant\w*|~spediteur\w*|~terminal\w*|"
-        r"~preis\w*|~bestand\w*|~termine|~touren|~lohn\w*|depot",
+        r"~preis\w*|~bestand\w*|~termine|~touren|~lohn\w*|depot|~apothek\w*|~klinik\w*|schulen|"
+        r"restaurants|hotels|~standort\w*|~niederlassung\w*|~abteilung\w*|~team|~teams|"
+        r"~vertrieb\w*|~buchhaltung|~aussendienst\w*",
     ],
     "fr": [
         r"utilisateur\w*|client\w*|collaborateur\w*|employe\w*|salarie\w*|personnel|agents|"
@@ -840,7 +874,8 @@ OBJ_STRONG: Fragments = {
         r"commande\w*|paiement\w*|factur\w*|chiffre d'affaires|revenus?|ventes?|transactions?|"
         r"livraison\w*|reservation\w*|paie|activite\w*|exploitation|equipes?|personne|"
         r"partenaires|fournisseurs|transporteurs|etiquettes|colis|expedition\w*|panier\w*|"
-        r"tout le monde|prix|tarifs?|stocks?|tournees?|rendez-vous|caisses?|salaires?|depot",
+        r"tout le monde|prix|tarifs?|stocks?|tournees?|rendez-vous|caisses?|salaires?|depot|"
+        r"pharmacies|cliniques|ecoles|restaurants|hotels|succursales|etablissements|departements?",
     ],
     "es": [
         r"usuari\w*|client\w*|emplead\w*|trabajador\w*|personal|agentes|tecnicos|pacientes|"
@@ -850,7 +885,8 @@ OBJ_STRONG: Fragments = {
         r"cobros?|factura\w*|ingresos|ventas?|transacciones|envios|entregas|reservas|nomina\w*|"
         r"negocio\w*|operacion\w*|equipos?|nadie|todo el mundo|todos|socios|proveedores|"
         r"transportistas|etiquetas|paquetes|rutas|datafonos|tpv|terminales|cajas|precios|"
-        r"tarifas|stock|inventario|citas|salarios|sueldos|deposito",
+        r"tarifas|stock|inventario|citas|salarios|sueldos|deposito|farmacias|clinicas|colegios|"
+        r"restaurantes|hoteles|sedes|establecimientos|departamentos?",
     ],
 }
 
@@ -866,7 +902,7 @@ OBJ_WEAK: Fragments = {
     ],
     "de": [
         r"~anwendung\w*|~applikation\w*|~plattform\w*|~portal\w*|~system\w*|~umgebung\w*|"
-        r"~server\w*|~datenbank\w*|~dienst\w*|webseite|~seite|~schnittstelle\w*|app|api|sso",
+        r"~server\w*|~datenbank\w*|~dienst(?:e|es|en)?|webseite|~seite|~schnittstelle\w*|app|api|sso",
     ],
     "fr": [
         r"application\w*|plateforme\w*|portail\w*|systeme\w*|environnement|serveur\w*|"

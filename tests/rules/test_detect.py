@@ -652,3 +652,35 @@ def test_still_unresolved_is_not_read_as_resolved() -> None:
 def test_an_ongoing_problem_since_last_month_is_not_a_past_one(text: str) -> None:
     # "since last month" starts an ongoing problem; only "last month we had ..." is history.
     assert detect_impact(clean_text(text)).present
+
+
+# --- round 13: subject quantifiers, verb-final clauses, negated passives --------------------
+
+QUANTIFIER_AND_CLAUSE_CASES: list[tuple[str, str, bool]] = [
+    ("en", "No store can take card payments since this morning.", True),
+    ("en", "Our clinics receive no lab results from the portal anymore.", True),
+    ("nl", "Geen enkele vestiging kan vandaag facturen maken.", True),
+    ("nl", "Er worden sinds gisteren geen bestellingen doorgestuurd naar de vervoerders.", True),
+    (
+        "nl",
+        "Dit is de derde keer dat de koppeling uitvalt; telkens kunnen onze klanten niet betalen.",
+        True,
+    ),
+    ("de", "Kein einziger Standort kann heute Rechnungen drucken.", True),
+    ("de", "Unsere Außendienstmitarbeiter können keine Angebote mehr erstellen.", True),
+    ("fr", "Aucune agence ne peut ouvrir de nouveaux contrats depuis ce matin.", True),
+    ("fr", "Les clients repartent sans rien acheter, la caisse est bloquée.", True),
+    ("es", "Ninguna sucursal puede emitir facturas desde esta mañana.", True),
+    ("es", "Cualquier usuario puede ver las nóminas de otros empleados.", True),
+    # still not impact
+    ("en", "No customer is affected, this only happens in our test environment.", False),
+    ("nl", "Geen enkele klant heeft last van deze melding.", False),
+    ("fr", "Aucun client n'est impacté, c'est uniquement en recette.", False),
+    ("es", "Ningún cliente está afectado, solo pasa en el entorno de pruebas.", False),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "impact"), QUANTIFIER_AND_CLAUSE_CASES)
+def test_quantifier_and_clause_shapes(language: str, text: str, impact: bool) -> None:
+    result = detect_impact(text)
+    assert result.present is impact, (language, text, result)
