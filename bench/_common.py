@@ -342,3 +342,56 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
+
+
+@dataclass
+class BenchStack:
+    """`escalator sandbox` and `escalator serve --no-sandbox` as separate processes."""
+
+    zendesk: httpx.AsyncClient
+    service: httpx.AsyncClient
+    zendesk_url: str
+    service_process: Process
+
+
+@asynccontextmanager
+async def running_stack(
+    procs: Processes,
+    *,
+    database_url: str,
+    sandbox_settings: dict[str, Any],
+    service_settings: dict[str, Any],
+    before_service: Callable[[httpx.AsyncClient], Any] | None = None,
+) -> AsyncIterator[BenchStack]:
+    """Start the sandbox with `sandbox_settings`, run `before_service` against it (e.g. open an
+    outage), then start the service and wait until its start-up lookups are done, so what is
+    measured afterwards is only what the benchmark's traffic costs."""
+    port, sandbox_port = free_port(), free_port()
+    env = service_env(
+        port=port, sandbox_port=sandbox_port, database_url=database_url, **service_settings
+    )
+    sandbox = procs.start("sandbox", [ESCALATOR, "sandbox"], env)
+    zendesk_url = f"http://127.0.0.1:{sandbox_port}"
+    await wait_http(f"{zendesk_url}/__sandbox/settings", sandbox)
+    async with (
+        httpx.AsyncClient(base_url=zendesk_url, auth=SANDBOX_AUTH, timeout=60) as zendesk,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=ADMIN, timeout=60) as svc,
+    ):
+        (await zendesk.post("/__sandbox/settings", json=sandbox_settings)).raise_for_status()
+        if before_service is not None:
+            await before_service(zendesk)
+        process = procs.start("service", [ESCALATOR, "serve", "--no-sandbox"], env)
+        await wait_http(f"http://127.0.0.1:{port}/healthz", process)
+
+        async def warmed() -> bool:
+            # The service looks its escalation users up once at start (users/search last).
+            log = (await zendesk.get("/__sandbox/requests")).json()["requests"]
+            return any(
+                r["path"].startswith("/api/v2/users/search")
+                and str(r.get("user_agent", "")).startswith("escalator/")
+                for r in log
+            )
+
+        await wait_until(warmed, timeout=30)
+        await zendesk.delete("/__sandbox/requests")
+        yield BenchStack(zendesk, svc, zendesk_url, process)

@@ -18,24 +18,20 @@ from pathlib import Path
 
 import httpx
 from _common import (
-    ADMIN,
-    ESCALATOR,
-    SANDBOX_AUTH,
     Processes,
     database,
-    free_port,
-    service_env,
+    running_stack,
     table,
-    wait_http,
     wait_until,
 )
 from pipeline_bench import (
     LATENCY_MS,
-    REQUESTS_PER_MINUTE,
     UPDATES_PER_MINUTE,
     calls_of,
     create_tickets,
     drained,
+    sandbox_settings,
+    service_settings,
 )
 
 
@@ -45,66 +41,40 @@ async def main(args: argparse.Namespace) -> int:
         workdir = Path(tmp)
         procs = Processes(workdir)
         try:
-            async with database(args.db, workdir) as url:
-                port, sandbox_port = free_port(), free_port()
-                env = service_env(
-                    port=port,
-                    sandbox_port=sandbox_port,
-                    database_url=url,
-                    zendesk_updates_per_minute=UPDATES_PER_MINUTE,
-                    zendesk_requests_per_minute=REQUESTS_PER_MINUTE,
-                    zendesk_rate_window_seconds=window,
-                    worker_concurrency=args.worker_concurrency,
-                )
-                sandbox = procs.start("sandbox", [ESCALATOR, "sandbox"], env)
-                zendesk_url = f"http://127.0.0.1:{sandbox_port}"
-                await wait_http(f"{zendesk_url}/__sandbox/settings", sandbox)
-                async with (
-                    httpx.AsyncClient(base_url=zendesk_url, auth=SANDBOX_AUTH, timeout=60) as zd,
-                    httpx.AsyncClient(
-                        base_url=f"http://127.0.0.1:{port}", headers=ADMIN, timeout=60
-                    ) as service,
-                ):
-                    await zd.post(
-                        "/__sandbox/settings",
-                        json={
-                            "latency_ms": LATENCY_MS,
-                            "updates_per_minute": UPDATES_PER_MINUTE,
-                            "requests_per_minute": REQUESTS_PER_MINUTE,
-                            "rate_window_seconds": window,
-                        },
-                    )
-                    opened = await zd.post(
-                        "/__sandbox/outage", json={"name": "DB cluster degraded", "impact": "major"}
-                    )
-                    opened.raise_for_status()
-                    svc = procs.start("service", [ESCALATOR, "serve", "--no-sandbox"], env)
-                    await wait_http(f"http://127.0.0.1:{port}/healthz", svc)
-                    await asyncio.sleep(1.0)  # start-up lookups are not the flood's cost
-                    await zd.delete("/__sandbox/requests")
 
-                    started = time.perf_counter()
-                    await create_tickets(zd, n, tag="flood")
-                    await wait_until(
-                        lambda: drained(zd, service), timeout=120 + 10 * n / 100 * window
-                    )
-                    seconds = time.perf_counter() - started
-                    log = (await zd.get("/__sandbox/requests")).json()["requests"]
-                    calls = calls_of(log, "escalator/")
-                    counts = (await service.get("/admin/deliveries")).json()["counts"]
-                    states: dict[str, int] = {}
-                    cursor = None
-                    while True:
-                        query = "/api/escalations?limit=200" + (
-                            f"&cursor={cursor}" if cursor else ""
-                        )
-                        page = (await service.get(query)).json()
-                        for e in page["escalations"]:
-                            states[e["state"]] = states.get(e["state"], 0) + 1
-                        cursor = page.get("next_cursor")
-                        if not cursor:
-                            break
-                    update_many = sum("update_many" in r["path"] for r in log)
+            async def open_outage(zendesk: httpx.AsyncClient) -> None:
+                outage = {"name": "DB cluster degraded", "impact": "major"}
+                (await zendesk.post("/__sandbox/outage", json=outage)).raise_for_status()
+
+            async with (
+                database(args.db, workdir) as url,
+                running_stack(
+                    procs,
+                    database_url=url,
+                    sandbox_settings=sandbox_settings(window),
+                    service_settings=service_settings(window, args.worker_concurrency),
+                    before_service=open_outage,
+                ) as stack,
+            ):
+                zd, service = stack.zendesk, stack.service
+                started = time.perf_counter()
+                await create_tickets(zd, n, tag="flood")
+                await wait_until(lambda: drained(zd, service), timeout=120 + 10 * n / 100 * window)
+                seconds = time.perf_counter() - started
+                log = (await zd.get("/__sandbox/requests")).json()["requests"]
+                calls = calls_of(log, "escalator/")
+                counts = (await service.get("/admin/deliveries")).json()["counts"]
+                states: dict[str, int] = {}
+                cursor = None
+                while True:
+                    query = "/api/escalations?limit=200" + (f"&cursor={cursor}" if cursor else "")
+                    page = (await service.get(query)).json()
+                    for e in page["escalations"]:
+                        states[e["state"]] = states.get(e["state"], 0) + 1
+                    cursor = page.get("next_cursor")
+                    if not cursor:
+                        break
+                update_many = sum("update_many" in r["path"] for r in log)
         finally:
             procs.stop_all()
 

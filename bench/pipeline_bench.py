@@ -21,26 +21,22 @@ from typing import Any
 
 import httpx
 from _common import (
-    ADMIN,
     ESCALATION_CC,
-    ESCALATOR,
     IMPACT,
     SANDBOX_AUTH,
     Processes,
     comment_delivery,
     database,
-    free_port,
-    service_env,
+    running_stack,
     table,
     verdict,
-    wait_http,
     wait_until,
 )
 
 UPDATES_PER_MINUTE = 100
 REQUESTS_PER_MINUTE = 700  # Zendesk Enterprise
 LATENCY_MS = 100
-CONCURRENCY = 8  # the service's default WORKER_CONCURRENCY; the baseline gets the same
+CONCURRENCY = 8  # the baseline integration's parallelism
 
 
 async def create_tickets(zendesk: httpx.AsyncClient, n: int, *, tag: str) -> list[int]:
@@ -164,91 +160,84 @@ async def run_baseline(zendesk_url: str, n: int) -> float:
         return time.perf_counter() - started
 
 
+def sandbox_settings(window: float) -> dict[str, Any]:
+    return {
+        "latency_ms": LATENCY_MS,
+        "updates_per_minute": UPDATES_PER_MINUTE,
+        "requests_per_minute": REQUESTS_PER_MINUTE,
+        "rate_window_seconds": window,
+    }
+
+
+def service_settings(window: float, worker_concurrency: int) -> dict[str, Any]:
+    return {
+        "zendesk_updates_per_minute": UPDATES_PER_MINUTE,
+        "zendesk_requests_per_minute": REQUESTS_PER_MINUTE,
+        "zendesk_rate_window_seconds": window,
+        "worker_concurrency": worker_concurrency,
+    }
+
+
 async def main(args: argparse.Namespace) -> int:
     window, n = args.window, args.n
     with tempfile.TemporaryDirectory(prefix="escalator-pipeline-") as tmp:
         workdir = Path(tmp)
         procs = Processes(workdir)
         try:
-            async with database(args.db, workdir) as url:
-                port, sandbox_port = free_port(), free_port()
-                env = service_env(
-                    port=port,
-                    sandbox_port=sandbox_port,
+            async with (
+                database(args.db, workdir) as url,
+                running_stack(
+                    procs,
                     database_url=url,
-                    zendesk_updates_per_minute=UPDATES_PER_MINUTE,
-                    zendesk_requests_per_minute=REQUESTS_PER_MINUTE,
-                    zendesk_rate_window_seconds=window,
-                    worker_concurrency=args.worker_concurrency,
+                    sandbox_settings=sandbox_settings(window),
+                    service_settings=service_settings(window, args.worker_concurrency),
+                ) as stack,
+            ):
+                zd, service, zendesk_url, svc = (
+                    stack.zendesk,
+                    stack.service,
+                    stack.zendesk_url,
+                    stack.service_process,
                 )
-                sandbox = procs.start("sandbox", [ESCALATOR, "sandbox"], env)
-                zendesk_url = f"http://127.0.0.1:{sandbox_port}"
-                await wait_http(f"{zendesk_url}/__sandbox/settings", sandbox)
-                async with (
-                    httpx.AsyncClient(base_url=zendesk_url, auth=SANDBOX_AUTH, timeout=60) as zd,
-                    httpx.AsyncClient(
-                        base_url=f"http://127.0.0.1:{port}", headers=ADMIN, timeout=60
-                    ) as service,
-                ):
-                    await zd.post(
-                        "/__sandbox/settings",
-                        json={
-                            "latency_ms": LATENCY_MS,
-                            "updates_per_minute": UPDATES_PER_MINUTE,
-                            "requests_per_minute": REQUESTS_PER_MINUTE,
-                            "rate_window_seconds": window,
-                        },
-                    )
-                    svc = procs.start("service", [ESCALATOR, "serve", "--no-sandbox"], env)
-                    await wait_http(f"http://127.0.0.1:{port}/healthz", svc)
-                    # Let the start-up lookups (escalation address users) finish, then count
-                    # only what the escalations cost.
-                    await asyncio.sleep(1.0)
-                    await zd.delete("/__sandbox/requests")
+                started = time.perf_counter()
+                tickets = await create_tickets(zd, n, tag="service")
+                # When the sandbox had sent its last webhook: it sends them one at a time,
+                # so this bounds how early the service could have finished.
+                webhooks_seconds = await webhooks_sent(zd, started)
+                await wait_until(lambda: drained(zd, service), timeout=60 + 10 * n / 100 * window)
+                service_seconds = time.perf_counter() - started
+                log = (await zd.get("/__sandbox/requests")).json()["requests"]
+                service_calls = calls_of(log, "escalator/")
+                dead = (await service.get("/admin/deliveries")).json()["counts"]["dead"]
+                escalated = 0
+                for ticket_id in tickets[:: max(1, n // 20)]:  # a sample of 20
+                    t = (await zd.get(f"/api/v2/tickets/{ticket_id}.json")).json()["ticket"]
+                    escalated += "escalated" in t["tags"]
 
-                    started = time.perf_counter()
-                    tickets = await create_tickets(zd, n, tag="service")
-                    # When the sandbox had sent its last webhook: it sends them one at a time,
-                    # so this bounds how early the service could have finished.
-                    webhooks_seconds = await webhooks_sent(zd, started)
-                    await wait_until(
-                        lambda: drained(zd, service), timeout=60 + 10 * n / 100 * window
-                    )
-                    service_seconds = time.perf_counter() - started
-                    log = (await zd.get("/__sandbox/requests")).json()["requests"]
-                    service_calls = calls_of(log, "escalator/")
-                    dead = (await service.get("/admin/deliveries")).json()["counts"]["dead"]
-                    escalated = 0
-                    for ticket_id in tickets[:: max(1, n // 20)]:  # a sample of 20
-                        t = (await zd.get(f"/api/v2/tickets/{ticket_id}.json")).json()["ticket"]
-                        escalated += "escalated" in t["tags"]
+                # Ordinary comments: the payload shows they are not escalations.
+                await zd.delete("/__sandbox/requests")
+                ordinary = 200
+                gate = asyncio.Semaphore(16)
 
-                    # Ordinary comments: the payload shows they are not escalations.
-                    await zd.delete("/__sandbox/requests")
-                    ordinary = 200
-                    gate = asyncio.Semaphore(16)
+                async def post(i: int) -> None:
+                    raw = comment_delivery(tickets[i % len(tickets)])
+                    head, _, body = raw.partition(b"\r\n\r\n")
+                    headers = dict(line.split(": ", 1) for line in head.decode().split("\r\n")[1:])
+                    async with gate:
+                        await service.post("/webhooks/zendesk", content=body, headers=headers)
 
-                    async def post(i: int) -> None:
-                        raw = comment_delivery(tickets[i % len(tickets)])
-                        head, _, body = raw.partition(b"\r\n\r\n")
-                        headers = dict(
-                            line.split(": ", 1) for line in head.decode().split("\r\n")[1:]
-                        )
-                        async with gate:
-                            await service.post("/webhooks/zendesk", content=body, headers=headers)
+                await asyncio.gather(*(post(i) for i in range(ordinary)))
+                await wait_until(lambda: drained(zd, service), timeout=60)
+                log = (await zd.get("/__sandbox/requests")).json()["requests"]
+                ordinary_calls = calls_of(log, "escalator/")["all"]
 
-                    await asyncio.gather(*(post(i) for i in range(ordinary)))
-                    await wait_until(lambda: drained(zd, service), timeout=60)
-                    log = (await zd.get("/__sandbox/requests")).json()["requests"]
-                    ordinary_calls = calls_of(log, "escalator/")["all"]
-
-                    svc.stop()
-                    await zd.post("/__sandbox/settings", json={"webhook_url": None})
-                    await asyncio.sleep(window)  # an empty rate window for the baseline
-                    await zd.delete("/__sandbox/requests")
-                    baseline_seconds = await run_baseline(zendesk_url, n)
-                    log = (await zd.get("/__sandbox/requests")).json()["requests"]
-                    baseline_calls = calls_of(log, "baseline/")
+                svc.stop()
+                await zd.post("/__sandbox/settings", json={"webhook_url": None})
+                await asyncio.sleep(window)  # an empty rate window for the baseline
+                await zd.delete("/__sandbox/requests")
+                baseline_seconds = await run_baseline(zendesk_url, n)
+                log = (await zd.get("/__sandbox/requests")).json()["requests"]
+                baseline_calls = calls_of(log, "baseline/")
         finally:
             procs.stop_all()
 
