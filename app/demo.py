@@ -72,14 +72,21 @@ def _free_port() -> int:
         return port
 
 
-async def _until(check: Callable[[], Awaitable[Any]], timeout: float = 15.0) -> Any:
+class DemoStalled(Exception):
+    """Something the scenario waits for did not happen in time."""
+
+
+async def _until(check: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Poll `check` (sync or async) until it is truthy; the demo must not print a half table."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        result = await check()
+        result = check()
+        if isinstance(result, Awaitable):
+            result = await result
         if result:
             return result
         await asyncio.sleep(0.05)
-    return None
+    raise DemoStalled(f"gave up after {timeout:g}s waiting for the sandbox and the service")
 
 
 async def run_demo() -> int:
@@ -101,16 +108,15 @@ async def run_demo() -> int:
         ]
         tasks = [asyncio.create_task(server.serve()) for server in servers]
         try:
-            await _until(lambda: _true(all(s.started for s in servers)))
+            await _until(lambda: all(s.started for s in servers))
             return await _play(settings)
+        except DemoStalled as e:
+            print(f"demo: {e}")
+            return 1
         finally:
             for server in servers:
                 server.should_exit = True
             await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 async def _play(settings: Settings) -> int:

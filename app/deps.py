@@ -24,14 +24,10 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-async def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    return sessions
-
-
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the route returns, rolled back on error."""
-    async with (await get_sessions(request))() as session, session.begin():
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    async with sessions() as session, session.begin():
         yield session
 
 
