@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -34,6 +35,39 @@ def _prepare_sqlite_path(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
+# WAL lets readers (dashboard, admin) run while the worker writes; busy_timeout makes a second
+# writer (process or connection) wait for the write lock instead of failing.
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=30000",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def _apply_sqlite_pragmas(dbapi_connection: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def sqlite_path(url: str) -> str:
+    """The database file of a SQLite URL."""
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise ValueError("an in-memory SQLite database cannot be shared between connections")
+    return database
+
+
+def connect_sqlite(url: str) -> sqlite3.Connection:
+    """A plain `sqlite3` connection to the engine's database, in autocommit mode, with the
+    engine's pragmas (for the inbox writer's own thread)."""
+    connection = sqlite3.connect(sqlite_path(url), timeout=30, isolation_level=None)
+    _apply_sqlite_pragmas(connection)
+    return connection
+
+
 def create_engine(url: str) -> AsyncEngine:
     if is_sqlite(url):
         _prepare_sqlite_path(url)
@@ -41,14 +75,7 @@ def create_engine(url: str) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            # WAL lets readers (dashboard, admin) run while the worker writes; busy_timeout
-            # makes a second process wait for the write lock instead of failing.
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
+            _apply_sqlite_pragmas(dbapi_connection)
 
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 
@@ -62,6 +64,13 @@ class ErrorBody(BaseModel):
     lines: list[str] | None = None
     # Request validation problems: where and what.
     errors: list[dict[str, Any]] | None = None
+
+
+def error_response(exc: AppError) -> JSONResponse:
+    """The JSON answer for an expected failure (`ErrorBody`)."""
+    body: dict[str, Any] = {"error": type(exc).__name__, "detail": exc.detail}
+    body.update({k: v for k, v in exc.extra.items() if k != "reason"})
+    return JSONResponse(jsonable_encoder(body), status_code=exc.status_code)
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -75,6 +75,12 @@ def verify_signature(
         raise Unauthorized("signature does not match", reason="bad_signature")
 
 
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON: PostgreSQL's json type refuses them, and the body is stored
+    # as received.
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _ticket_id(value: Any) -> int | None:
     try:
         ticket_id = int(str(value).strip())
@@ -89,8 +95,9 @@ def to_delivery(
     """The inbox row for a verified body, or None for an event Escalator does not use: an
     unhandled type, or the echo of Escalator's own write (its API user is the actor)."""
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        text = body.decode("utf-8-sig")  # Zendesk sends UTF-8
+        payload = json.loads(text, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as e:
         raise BadRequest(f"body is not valid JSON: {e}") from None
     if not isinstance(payload, dict):
         raise BadRequest("body must be a JSON object")
@@ -128,7 +135,11 @@ def to_delivery(
         # Without an id, an identical body is the best identity a retry has.
         key = "sha256:" + hashlib.sha256(body).hexdigest()
     return IncomingDelivery(
-        dedupe_key=f"zendesk:{str(key)[:180]}", kind=kind, ticket_id=ticket_id, payload=payload
+        dedupe_key=f"zendesk:{str(key)[:180]}",
+        kind=kind,
+        ticket_id=ticket_id,
+        payload=payload,
+        payload_json=text,
     )
 
 

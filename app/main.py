@@ -10,7 +10,6 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -19,7 +18,7 @@ from app import __version__, db, web
 from app.active_rules import ActiveRules
 from app.clients.statuspage import StatuspageClient
 from app.clients.zendesk import ZendeskClient
-from app.errors import AppError, ErrorBody
+from app.errors import AppError, ErrorBody, error_response
 from app.inbox import InboxWriter
 from app.logging import configure_logging
 from app.pipeline import Pipeline
@@ -65,7 +64,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     pipeline = Pipeline(sessions=sessions, zendesk=zendesk, rules=rules, statuspage=statuspage)
     app.state.sessions = sessions
-    app.state.inbox = InboxWriter(sessions)
+    app.state.inbox = InboxWriter(engine)
     app.state.zendesk = zendesk
     app.state.statuspage = statuspage
     app.state.rules = rules
@@ -124,9 +123,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 async def app_error_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    body: dict[str, Any] = {"error": type(exc).__name__, "detail": exc.detail}
-    body.update({k: v for k, v in exc.extra.items() if k != "reason"})
-    return JSONResponse(jsonable_encoder(body), status_code=exc.status_code)
+    return error_response(exc)
 
 
 async def validation_error_handler(_: Request, exc: Exception) -> JSONResponse:
@@ -184,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = lambda: _published_openapi(app)  # type: ignore[method-assign]
     app.add_exception_handler(AppError, app_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_middleware(webhooks.WebhookFastPath)
     app.include_router(health.router)
     app.include_router(webhooks.router)
     app.include_router(admin.router)

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 # Values that mean "nobody set this": refusing them outside sandbox mode keeps a copy-pasted
 # example from becoming a production secret.
@@ -127,7 +128,14 @@ class Settings(BaseSettings):
         return frozenset(t.strip() for t in self.viewer_tokens.split(",") if t.strip())
 
     def check_startable(self) -> None:
-        """Refuse to run against a real Zendesk with a missing or placeholder secret."""
+        """Refuse to run on a database that would lose the inbox, or against a real Zendesk
+        with a missing or placeholder secret."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ConfigError(
+                "DATABASE_URL: an in-memory SQLite database loses every accepted delivery on "
+                "restart; give it a file (sqlite+aiosqlite:///path/escalator.db)"
+            )
         if self.sandbox_mode:
             return
         if not self.zendesk_email:

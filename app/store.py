@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Dialect, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.errors import Conflict, NotFound
@@ -29,6 +28,9 @@ class IncomingDelivery:
     kind: str
     ticket_id: int | None
     payload: dict[str, Any]
+    # The payload as JSON text when the caller already has it (a webhook's verified body):
+    # stored as is instead of serialised again.
+    payload_json: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,70 +41,72 @@ class Accepted:
 
 async def accept_delivery(session: AsyncSession, incoming: IncomingDelivery) -> Accepted:
     """Insert into the inbox unless the dedupe key is known; concurrent copies insert once."""
-    values = {
-        "dedupe_key": incoming.dedupe_key,
-        "kind": incoming.kind,
-        "ticket_id": incoming.ticket_id,
-        "payload": incoming.payload,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": utcnow(),
-        "received_at": utcnow(),
-    }
-    insert = pg_insert if _is_postgres(session) else sqlite_insert
-    statement = (
-        insert(Delivery)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Delivery.id)
-    )
-    new_id = (await session.execute(statement)).scalar_one_or_none()
-    if new_id is not None:
-        return Accepted(delivery_id=new_id, duplicate=False)
-    existing = await session.scalar(
-        select(Delivery.id).where(Delivery.dedupe_key == incoming.dedupe_key)
-    )
-    assert existing is not None  # the conflicting row exists: rows are never deleted
-    return Accepted(delivery_id=existing, duplicate=True)
+    return (await accept_deliveries(await session.connection(), [incoming]))[0]
 
 
-async def accept_deliveries(
-    session: AsyncSession, batch: Sequence[IncomingDelivery]
-) -> list[Accepted]:
-    """`accept_delivery` for many at once: one multi-row insert, one lookup of the duplicates.
-    A key repeated within the batch is stored once; its later copies are duplicates."""
+# The inbox insert is the webhook's hot path. It is written out for each database and its
+# values converted once per batch: the ORM's per-row parameter handling cost more than the
+# insert itself. Values still go through the columns' own converters, so rows are stored
+# exactly as the ORM stores them.
+_COLUMNS = Delivery.__table__.c
+# One multi-row statement: SQLite runs it as one atomic step and hands back what it stored.
+_SQLITE_INSERT = (
+    "INSERT INTO deliveries (dedupe_key, kind, ticket_id, payload, status, attempts, "
+    "next_attempt_at, received_at) VALUES {rows} "
+    "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
+)
+_SQLITE_ROW = "(?, ?, ?, ?, 'pending', 0, ?, ?)"
+_SQLITE_EXISTING = "SELECT dedupe_key, id FROM deliveries WHERE dedupe_key IN ({keys})"
+# Arrays instead of a VALUES list: one prepared statement whatever the batch size.
+_POSTGRES_INSERT = (
+    "INSERT INTO deliveries (dedupe_key, kind, ticket_id, payload, status, attempts, "
+    "next_attempt_at, received_at) SELECT k, kind, t, p::json, 'pending', 0, $5, $5 "
+    "FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS u(k, kind, t, p) "
+    "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
+)
+_POSTGRES_EXISTING = "SELECT dedupe_key, id FROM deliveries WHERE dedupe_key = ANY($1::text[])"
+
+
+class PostgresConnection(Protocol):
+    """What the inbox needs of an asyncpg connection."""
+
+    async def fetch(self, query: str, *args: Any) -> list[Any]: ...
+
+
+def _unique(batch: Sequence[IncomingDelivery]) -> list[IncomingDelivery]:
+    """The first delivery of each dedupe key, in order."""
+    return list({i.dedupe_key: i for i in reversed(batch)}.values())[::-1]
+
+
+def _bound_values(unique: Sequence[IncomingDelivery], dialect: Dialect) -> tuple[list[Any], Any]:
+    """Each delivery's payload as JSON text, and the time, as the columns store them."""
+    to_json = _COLUMNS.payload.type.bind_processor(dialect)
+    to_time = _COLUMNS.received_at.type.bind_processor(dialect)
     now = utcnow()
-    unique = list({incoming.dedupe_key: incoming for incoming in reversed(batch)}.values())
-    insert = pg_insert if _is_postgres(session) else sqlite_insert
-    # One statement whatever the batch size, executed for many rows ("insertmanyvalues"), so
-    # SQLAlchemy compiles it once instead of once per distinct batch length.
-    statement = (
-        insert(Delivery)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Delivery.id, Delivery.dedupe_key)
+    return (
+        [i.payload_json or (to_json(i.payload) if to_json else i.payload) for i in unique],
+        to_time(now) if to_time else now,
     )
-    rows = [
-        {
-            "dedupe_key": incoming.dedupe_key,
-            "kind": incoming.kind,
-            "ticket_id": incoming.ticket_id,
-            "payload": incoming.payload,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "received_at": now,
-        }
-        for incoming in reversed(unique)
-    ]
-    inserted = {key: delivery_id for delivery_id, key in (await session.execute(statement, rows))}
-    known = set(inserted)
-    missing = [i.dedupe_key for i in unique if i.dedupe_key not in known]
-    existing: dict[str, int] = {}
-    if missing:
-        found = await session.execute(
-            select(Delivery.dedupe_key, Delivery.id).where(Delivery.dedupe_key.in_(missing))
-        )
-        existing = dict(found.tuples().all())
+
+
+def _sqlite_insert(unique: Sequence[IncomingDelivery], dialect: Dialect) -> tuple[str, list[Any]]:
+    payloads, now = _bound_values(unique, dialect)
+    params: list[Any] = []
+    for incoming, payload in zip(unique, payloads, strict=True):
+        params += (incoming.dedupe_key, incoming.kind, incoming.ticket_id, payload, now, now)
+    return _SQLITE_INSERT.format(rows=", ".join([_SQLITE_ROW] * len(unique))), params
+
+
+def _postgres_insert(unique: Sequence[IncomingDelivery], dialect: Dialect) -> list[Any]:
+    payloads, now = _bound_values(unique, dialect)
+    keys = [i.dedupe_key for i in unique]
+    return [keys, [i.kind for i in unique], [i.ticket_id for i in unique], payloads, now]
+
+
+def _results(
+    batch: Sequence[IncomingDelivery], inserted: dict[str, int], existing: dict[str, int]
+) -> list[Accepted]:
+    """Each delivery's row: new for the first copy of an inserted key, a duplicate otherwise."""
     results: list[Accepted] = []
     first_seen: set[str] = set()
     for incoming in batch:
@@ -113,6 +117,66 @@ async def accept_deliveries(
         else:
             results.append(Accepted(delivery_id=inserted.get(key) or existing[key], duplicate=True))
     return results
+
+
+async def accept_deliveries(
+    connection: AsyncConnection, batch: Sequence[IncomingDelivery]
+) -> list[Accepted]:
+    """`accept_delivery` for many at once, in the caller's transaction: one multi-row insert,
+    one lookup of the duplicates. A key repeated within the batch is stored once; its later
+    copies are duplicates."""
+    unique = _unique(batch)
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
+        result = await connection.exec_driver_sql(
+            _POSTGRES_INSERT, tuple(_postgres_insert(unique, dialect))
+        )
+    else:
+        sql, params = _sqlite_insert(unique, dialect)
+        result = await connection.exec_driver_sql(sql, tuple(params))
+    inserted: dict[str, int] = {key: delivery_id for delivery_id, key in map(tuple, result)}
+    missing = [i.dedupe_key for i in unique if i.dedupe_key not in inserted]
+    existing: dict[str, int] = {}
+    if missing:
+        found = await connection.execute(
+            select(Delivery.dedupe_key, Delivery.id).where(Delivery.dedupe_key.in_(missing))
+        )
+        existing = dict(found.tuples().all())
+    return _results(batch, inserted, existing)
+
+
+def accept_deliveries_sqlite(
+    connection: sqlite3.Connection, batch: Sequence[IncomingDelivery], dialect: Dialect
+) -> list[Accepted]:
+    """`accept_deliveries` on a plain `sqlite3` connection in autocommit mode (the inbox
+    writer's own thread), values converted as `dialect` (the engine's) converts them: the
+    insert is one statement, so it is atomic and durable when it returns."""
+    unique = _unique(batch)
+    sql, params = _sqlite_insert(unique, dialect)
+    inserted = {key: delivery_id for delivery_id, key in connection.execute(sql, params)}
+    missing = [i.dedupe_key for i in unique if i.dedupe_key not in inserted]
+    existing: dict[str, int] = {}
+    if missing:
+        marks = ", ".join("?" * len(missing))
+        existing = dict(connection.execute(_SQLITE_EXISTING.format(keys=marks), missing))
+    return _results(batch, inserted, existing)
+
+
+async def accept_deliveries_postgres(
+    connection: PostgresConnection, batch: Sequence[IncomingDelivery], dialect: Dialect
+) -> list[Accepted]:
+    """`accept_deliveries` on an asyncpg connection outside a transaction, values converted
+    as `dialect` (the engine's) converts them: the insert is one statement, so it commits on
+    its own, in one round trip."""
+    unique = _unique(batch)
+    rows = await connection.fetch(_POSTGRES_INSERT, *_postgres_insert(unique, dialect))
+    inserted: dict[str, int] = {row["dedupe_key"]: row["id"] for row in rows}
+    missing = [i.dedupe_key for i in unique if i.dedupe_key not in inserted]
+    existing: dict[str, int] = {}
+    if missing:
+        found = await connection.fetch(_POSTGRES_EXISTING, missing)
+        existing = {row["dedupe_key"]: row["id"] for row in found}
+    return _results(batch, inserted, existing)
 
 
 async def claim_due(

@@ -80,3 +80,9 @@ def test_serve_refuses_to_start_with_a_one_line_reason(tmp_path: Path) -> None:
         "configuration error: ZENDESK_API_TOKEN is missing or a placeholder; set a real value"
     )
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:"])
+def test_in_memory_sqlite_is_refused_because_it_loses_the_inbox(url: str) -> None:
+    with pytest.raises(ConfigError, match="in-memory SQLite"):
+        settings(database_url=url).check_startable()

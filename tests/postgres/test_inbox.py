@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import db, store
+from app.inbox import InboxWriter
 from app.main import create_app
 from app.models import Delivery, utcnow
 from app.settings import Settings
@@ -150,3 +151,34 @@ async def test_concurrent_workers_never_claim_the_same_delivery(
     async with sessions() as session:
         counts = await store.delivery_counts(session)
     assert counts == {"pending": 0, "processing": 0, "done": len(ids), "dead": 0}
+
+
+async def test_the_inbox_writer_stores_rows_as_the_orm_does_and_once_per_key(
+    sessions: async_sessionmaker[AsyncSession], pg_settings: Settings
+) -> None:
+
+    orm_id = await add(sessions, "pg-orm", 31)
+    engine = db.create_engine(pg_settings.database_url)
+    writer = InboxWriter(engine)
+    body = '{"n": "pg-raw", "text": "\\u00e9"}'
+    raw = IncomingDelivery("pg-raw", "ticket.comment_added", 31, {}, payload_json=body)
+    copies = [
+        IncomingDelivery(f"pg-{n % 10}", "ticket.comment_added", 32, {"n": n}) for n in range(60)
+    ]
+    results = await asyncio.gather(writer.accept(raw), *(writer.accept(c) for c in copies))
+    again = await writer.accept(IncomingDelivery("pg-orm", "ticket.comment_added", 31, {}))
+    await writer.aclose()
+    await engine.dispose()
+
+    assert again.duplicate and again.delivery_id == orm_id
+    assert sum(not r.duplicate for r in results) == 11
+    async with sessions() as session:
+        rows = {d.dedupe_key: d for d in (await session.scalars(select(Delivery))).all()}
+    assert len(rows) == 12
+    assert rows["pg-raw"].payload == {"n": "pg-raw", "text": "é"}
+    assert rows["pg-0"].payload == {"n": 0}  # the first copy's payload
+    for key in ("pg-orm", "pg-raw", "pg-0"):
+        row = rows[key]
+        assert (row.status, row.attempts) == ("pending", 0)
+        assert row.received_at.tzinfo is not None
+        assert abs(row.received_at - utcnow()) < timedelta(minutes=1)
