@@ -73,6 +73,14 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _normalise(self) -> Settings:
+        # A dead worker's write may still be in flight for a timeout after its last lease
+        # renewal (every third of a lease): the lease must outlast it, or the delivery is
+        # resumed before that write lands and the write is sent twice.
+        if self.worker_lease_seconds < 2 * self.zendesk_timeout_seconds:
+            raise ValueError(
+                "WORKER_LEASE_SECONDS must be at least twice ZENDESK_TIMEOUT_SECONDS "
+                f"({self.worker_lease_seconds} < 2 x {self.zendesk_timeout_seconds})"
+            )
         if self.zendesk_url:
             self.zendesk_url = self.zendesk_url.rstrip("/")
         elif self.zendesk_subdomain:

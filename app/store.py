@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -180,10 +180,18 @@ async def accept_deliveries_postgres(
 
 
 async def claim_due(
-    session: AsyncSession, *, worker: str, limit: int, lease_seconds: int, now: datetime
+    session: AsyncSession,
+    *,
+    worker: str,
+    limit: int,
+    lease_seconds: int,
+    now: datetime,
+    running: Collection[int] = (),
 ) -> Sequence[Delivery]:
     """Lease up to `limit` due deliveries, at most one per ticket and only each ticket's oldest
-    unfinished one, so a ticket's deliveries run in order even across replicas."""
+    unfinished one, so a ticket's deliveries run in order even across replicas. `running` are
+    the claimer's own deliveries in flight: never claimed again while they run, even when a
+    lease renewal is late."""
     older = aliased(Delivery)
     due = or_(
         and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
@@ -198,7 +206,10 @@ async def claim_due(
         )
         .exists()
     )
-    candidates = select(Delivery.id).where(due, ~blocked).order_by(Delivery.id).limit(limit)
+    candidates = select(Delivery.id).where(due, ~blocked)
+    if running:
+        candidates = candidates.where(Delivery.id.not_in(running))
+    candidates = candidates.order_by(Delivery.id).limit(limit)
     if _is_postgres(session):
         # Replicas skip each other's rows instead of queueing behind them.
         candidates = candidates.with_for_update(skip_locked=True)
@@ -218,6 +229,22 @@ async def claim_due(
         .execution_options(synchronize_session=False)
     )
     return sorted(claimed.all(), key=lambda d: d.id)
+
+
+async def extend_leases(
+    session: AsyncSession, delivery_ids: Sequence[int], *, worker: str, until: datetime
+) -> None:
+    """Keep the deliveries `worker` is still processing leased to it until `until`. A lease
+    another worker has taken over meanwhile stays with that worker."""
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(delivery_ids),
+            Delivery.locked_by == worker,
+            Delivery.status == "processing",
+        )
+        .values(lease_expires_at=until)
+    )
 
 
 async def finish_delivery(

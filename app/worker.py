@@ -59,7 +59,10 @@ class Worker:
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self) & 0xFFFF:x}"
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._leases: asyncio.Task[None] | None = None
         self._stopping = False
+        # Deliveries being processed right now: their leases are kept alive.
+        self._processing: set[int] = set()
 
     def wake(self) -> None:
         """Called after a delivery is accepted, so it is picked up without waiting a poll."""
@@ -67,14 +70,37 @@ class Worker:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="escalator-worker")
+        self._leases = asyncio.create_task(self._keep_leases(), name="escalator-leases")
 
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._leases):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _keep_leases(self) -> None:
+        """Every third of a lease, extend the leases of the deliveries in flight. A delivery
+        can outlast its lease (rate limits, Retry-After, retried calls); without this, it would
+        be claimed again while it runs and its writes sent twice. After a crash the leases
+        lapse within a lease, and another worker resumes the deliveries."""
+        lease = self.settings.worker_lease_seconds
+        while True:
+            await asyncio.sleep(lease / 3)
+            if not self._processing:
+                continue
+            try:
+                async with transaction(self.sessions) as session:
+                    await store.extend_leases(
+                        session,
+                        sorted(self._processing),
+                        worker=self.name,
+                        until=utcnow() + timedelta(seconds=lease),
+                    )
+            except Exception as e:  # the database may be briefly away; try again next time
+                log.error("worker.lease_renewal_failed", error=str(e))
 
     async def _run(self) -> None:
         """Keep up to `worker_concurrency` deliveries in flight, claiming more as each one
@@ -120,18 +146,24 @@ class Worker:
                 limit=limit,
                 lease_seconds=self.settings.worker_lease_seconds,
                 now=now or utcnow(),
+                running=set(self._processing),
             )
 
     async def run_once(self, *, now: datetime | None = None) -> int:
         """Claim one batch and process it; returns how many deliveries were handled."""
         batch = await self._claim(limit=self.settings.worker_concurrency, now=now)
         if batch:
-            # The claim returns at most one delivery per ticket, so these can run side by side.
-            await asyncio.gather(*(self._handle(delivery) for delivery in batch))
+            leases = asyncio.create_task(self._keep_leases())
+            try:
+                # The claim returns at most one delivery per ticket, so these run side by side.
+                await asyncio.gather(*(self._handle(delivery) for delivery in batch))
+            finally:
+                leases.cancel()
         return len(batch)
 
     async def _handle(self, delivery: Delivery) -> None:
         started = time.perf_counter()
+        self._processing.add(delivery.id)
         with structlog.contextvars.bound_contextvars(
             delivery_id=delivery.id, ticket_id=delivery.ticket_id, kind=delivery.kind
         ):
@@ -148,6 +180,7 @@ class Worker:
                     )
                 log.info("delivery.processed", outcome=outcome, attempt=delivery.attempts)
             finally:
+                self._processing.discard(delivery.id)
                 metrics.PROCESSING_SECONDS.observe(time.perf_counter() - started)
 
     async def _failed(self, delivery: Delivery, error: Exception) -> None:

@@ -57,6 +57,7 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
         "RULES_FILE": str(ROOT / "rules.example.yaml"),
         "LOG_LEVEL": "WARNING",
         "WORKER_LEASE_SECONDS": "2",
+        "ZENDESK_TIMEOUT_SECONDS": "1",
         "WORKER_POLL_SECONDS": "0.1",
         "WORKER_BACKOFF_BASE_SECONDS": "0.1",
         "WORKER_BACKOFF_MAX_SECONDS": "1",

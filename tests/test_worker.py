@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -195,3 +196,91 @@ async def test_replay_requeues_a_dead_delivery(
     await worker.run_once()
     row = await status_of(sessions, delivery_id)
     assert (row.status, row.outcome, row.attempts) == ("done", "escalate", 1)
+
+
+async def test_a_delivery_that_outlasts_its_lease_is_not_claimed_again_while_it_runs(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    # A rate-limited delivery can run longer than a lease; a second claim would send its
+    # writes twice. The worker keeps the leases of what it is processing alive.
+    settings = make_settings(
+        tmp_path, worker_lease_seconds=1, zendesk_timeout_seconds=0.5, worker_poll_seconds=0.05
+    )
+    delivery_id = await add(sessions, "long", 13)
+    release = asyncio.Event()
+    starts: list[int] = []
+
+    async def process(delivery: Delivery) -> str:
+        starts.append(delivery.id)
+        await release.wait()
+        return "ignore"
+
+    worker = Worker(sessions=sessions, process=process, settings=settings)
+    worker.start()
+    try:
+        first = await wait_until(sessions, delivery_id, lambda row: row.status == "processing")
+        assert first.lease_expires_at is not None
+        # Three leases later the delivery is still leased, to the same worker, and ran once.
+        renewed = await wait_until(
+            sessions,
+            delivery_id,
+            lambda row: (
+                row.lease_expires_at is not None
+                and row.lease_expires_at > first.lease_expires_at + timedelta(seconds=3)
+            ),
+            timeout=10,
+        )
+        assert renewed.locked_by == worker.name
+        other = Worker(sessions=sessions, process=process, settings=settings)
+        assert await other.run_once() == 0
+        assert starts == [delivery_id]
+        release.set()
+        done = await wait_until(sessions, delivery_id, lambda row: row.status == "done")
+        assert done.attempts == 1
+    finally:
+        release.set()
+        await worker.stop()
+
+
+async def wait_until(
+    sessions: async_sessionmaker[AsyncSession],
+    delivery_id: int,
+    condition: Callable[[Delivery], bool],
+    timeout: float = 5,
+) -> Delivery:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        row = await status_of(sessions, delivery_id)
+        if condition(row):
+            return row
+        assert asyncio.get_running_loop().time() < deadline, f"timed out; last row: {row.status}"
+        await asyncio.sleep(0.05)  # polling the database for the condition
+
+
+async def test_a_worker_never_claims_its_own_running_delivery_even_when_its_lease_lapsed(
+    sessions: async_sessionmaker[AsyncSession], worker_settings: Settings
+) -> None:
+    # A renewal can be late (every pooled connection busy); the worker still knows what it
+    # is running, so only another worker may take a lapsed lease over.
+    delivery_id = await add(sessions, "lapsed", 14)
+    release = asyncio.Event()
+    starts: list[int] = []
+
+    async def process(delivery: Delivery) -> str:
+        starts.append(delivery.id)
+        await release.wait()
+        return "ignore"
+
+    worker = Worker(sessions=sessions, process=process, settings=worker_settings)
+    worker.start()
+    try:
+        await wait_until(sessions, delivery_id, lambda row: row.status == "processing")
+        async with db.transaction(sessions) as session:
+            row = await session.get(Delivery, delivery_id)
+            assert row is not None
+            row.lease_expires_at = utcnow() - timedelta(seconds=1)
+        assert await worker._claim(limit=5) == []
+        assert starts == [delivery_id]
+    finally:
+        release.set()
+        await worker.stop()
