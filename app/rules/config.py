@@ -216,8 +216,9 @@ class RulesConfig(Section):
     def region_named(self, value: object) -> str:
         """The configured region an organisation field value names, else the default."""
         if isinstance(value, str):
+            wanted = value.strip().casefold()
             for name in self.regions:
-                if name.casefold() == value.strip().casefold():
+                if name.casefold() == wanted:
                     return name
         return self.default_region
 

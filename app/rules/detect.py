@@ -11,7 +11,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 from itertools import accumulate, compress, repeat
@@ -192,13 +192,16 @@ _CUT_PATTERNS = [
 ]
 # One `^` outside the alternation: the engine then tries the alternatives at line starts only,
 # not at every character.
-_CUT_RE = re.compile(
-    "^(?:" + "|".join(f"(?:{p.removeprefix('^')})" for p in _CUT_PATTERNS) + ")",
-    re.IGNORECASE | re.MULTILINE,
-)
+_CUT_SOURCE = "^(?:" + "|".join(f"(?:{p.removeprefix('^')})" for p in _CUT_PATTERNS) + ")"
+_CUT_RE = re.compile(_CUT_SOURCE, re.IGNORECASE | re.MULTILINE)
+# The patterns here are written in lower case. On ASCII text `lower()` keeps every offset and
+# no character folds to another one, so the case-sensitive regex over the lowered text matches
+# where the case-insensitive one matches over the text, at a fraction of the cost (each
+# compared character is not case-folded, and alternatives are skipped on their first one).
+_CUT_LOWER_RE = re.compile(_CUT_SOURCE, re.MULTILINE)
 
 # Legal disclaimers: the line holding one of these phrases and everything after it go.
-_DISCLAIMER_RE = re.compile(
+_DISCLAIMER_SOURCE = (
     r"this (?:e-?mail|message|communication)(?: message)?(?: and any (?:attachments?|files?)"
     r"(?: transmitted with it)?)? (?:is|are|may be|contains?) (?:strictly )?"
     r"(?:confidential|intended|privileged)|"
@@ -213,9 +216,10 @@ _DISCLAIMER_RE = re.compile(
     r"ce (?:message|courriel|e-?mail) et (?:toutes )?(?:les|ses) pi(?:è|e)ces jointes|"
     r"avis de confidentialit(?:é|e)|"
     r"este (?:mensaje|correo)(?: electr(?:ó|o)nico)? y (?:sus|cualquier) (?:anexos|adjuntos|"
-    r"archivos)|aviso (?:legal|de confidencialidad)",
-    re.IGNORECASE | re.MULTILINE,
+    r"archivos)|aviso (?:legal|de confidencialidad)"
 )
+_DISCLAIMER_RE = re.compile(_DISCLAIMER_SOURCE, re.IGNORECASE | re.MULTILINE)
+_DISCLAIMER_LOWER_RE = re.compile(_DISCLAIMER_SOURCE, re.MULTILINE)  # as `_CUT_LOWER_RE`
 _DISCLAIMER_KEYWORDS = (
     "confidential",
     "intended",
@@ -240,22 +244,34 @@ def clean_text(body: str, html_body: str | None = None) -> str:
     if html_body:
         # The HTML parser is the costliest step; markup without a tag is plain text.
         text = _html_to_text(html_body) if "<" in html_body else html.unescape(html_body)
-    if not text.strip():
+    if not text or text.isspace():
         # Plain bodies from the API may still carry entities ("&amp;").
         text = html.unescape(body or "")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "  " in text or "\t" in text or "\u00a0" in text:
         text = _WS_LINE.sub(" ", text)
-    cut = _CUT_RE.search(text)
-    if cut:
-        text = text[: cut.start()]
-    lowered = text.lower()
+    ascii_text = text.isascii()
+    if ascii_text:
+        lowered = text.lower()
+        end = _cut_start(lowered)
+        if end >= 0:
+            text = text[:end]
+            lowered = lowered[:end]
+    else:
+        cut = _CUT_RE.search(text)
+        if cut:
+            text = text[: cut.start()]
+        lowered = text.lower()
     # The disclaimer regex has no literal prefix, so it only runs when a keyword is present.
-    if any(map(lowered.__contains__, _DISCLAIMER_KEYWORDS)):
-        disclaimer = _DISCLAIMER_RE.search(text)
-        if disclaimer:
-            text = text[: text.rfind("\n", 0, disclaimer.start()) + 1]
+    for keyword in _DISCLAIMER_KEYWORDS:
+        if keyword in lowered:
+            disclaimer = (
+                _DISCLAIMER_LOWER_RE.search(lowered) if ascii_text else _DISCLAIMER_RE.search(text)
+            )
+            if disclaimer:
+                text = text[: text.rfind("\n", 0, disclaimer.start()) + 1]
+            break
     if ">" in text:
         text = _QUOTED_LINE.sub("", text)
     if "\n" not in text:
@@ -264,6 +280,24 @@ def clean_text(body: str, html_body: str | None = None) -> str:
     if "\n\n\n" in text:
         text = _BLANKS.sub("\n\n", text)
     return text.strip()
+
+
+def _cut_start(lowered: str) -> int:
+    """Where `_CUT_LOWER_RE.search(lowered)` matches, or -1.
+
+    Its matches start at line starts only, and only at those whose first characters may start
+    one (`_CUT_HEADS`): one set lookup per line instead of the regex at every character."""
+    start = 0
+    while True:
+        if (
+            lowered[start : start + 2] in _CUT_HEADS
+            or lowered[start : start + 1] in _CUT_HEADS
+            or _CUT_ANYWHERE
+        ) and _CUT_LOWER_RE.match(lowered, start):
+            return start
+        start = lowered.find("\n", start) + 1
+        if not start:
+            return -1
 
 
 # =============================================================================================
@@ -359,6 +393,10 @@ def _prefixes(alternative: str, limit: int = _PREFIX_LEN) -> set[str]:
 
     return {p for p, _ in _prefix_seq(list(_parser.parse(alternative)), {("", True)}, limit)}
 
+
+# What a cut may start with, up to two characters (see `_cut_start`).
+_CUT_HEADS = frozenset(_prefixes(_CUT_SOURCE, 2))
+_CUT_ANYWHERE = "" in _CUT_HEADS  # a pattern without a literal start: every line is tried
 
 # Every match of an alternative starts with one of its literal prefixes; the longer they are, the
 # more words they rule out (see `_Matcher._kept`).
@@ -862,18 +900,25 @@ _NO_EXTRAS = _Extras(terms=(), negations=None)
 # =============================================================================================
 
 _SENTENCE_END = re.compile(r"[.!?…][\"')\]]*[ \t]+")
+_ABBREVIATIONS = (
+    *("ca", "e.g", "i.e", "z.b", "bzw", "etc", "approx", "nr", "no", "vs", "mr", "mrs", "ms"),
+    *("dr", "st", "inkl", "incl", "usw", "ggf", "evtl", "d.h", "u.a", "p.ej", "aprox", "env"),
+    *("cf", "vgl", "bijv", "o.a", "m.b.t"),
+)
 _ABBREVIATION_END = re.compile(
-    r"(?:\b(?:ca|e\.g|i\.e|z\.b|bzw|etc|approx|nr|no|vs|mr|mrs|ms|dr|st|inkl|incl|usw|ggf|"
-    r"evtl|d\.h|u\.a|p\.ej|aprox|env|cf|vgl|bijv|o\.a|m\.b\.t)\.|\b\w\.|\d\.)$",
+    r"(?:\b(?:" + "|".join(map(re.escape, _ABBREVIATIONS)) + r")\.|\b\w\.|\d\.)$",
     re.IGNORECASE,
 )
+# The last two characters of each abbreviation (see `_may_abbreviate`).
+_ABBREVIATION_TAILS = frozenset(a[-2:] for a in _ABBREVIATIONS)
 # Words for language detection are runs of a-z: every other byte (of the UTF-8 encoding too)
 # becomes a space, so `bytes.split` finds them in C.
 _NON_LETTER_TO_SPACE = bytes(b if 97 <= b <= 122 else 32 for b in range(256))
 # Each stopword as one integer holding a count field per language it belongs to, so one C-level
-# `sum` counts the stopwords of every language at once. A field holds up to 2**16 - 1: more than
-# the words in the 1,000 characters looked at.
-_COUNT_BITS = 16
+# `sum` counts the stopwords of every language at once. A field holds up to 2**12 - 1: more than
+# the words in the 1,000 characters looked at (at most 500). Five such fields fit in a C long,
+# which `sum` adds without creating an int object per word.
+_COUNT_BITS = 12
 _COUNT_MASK = (1 << _COUNT_BITS) - 1
 _LANGUAGE_SHIFT = {lang: i * _COUNT_BITS for i, lang in enumerate(lx.STOPWORDS)}
 _STOPWORD_FIELDS: dict[bytes, int] = {}
@@ -890,11 +935,10 @@ def _sentences(text: str) -> list[str]:
     for line in text.split("\n"):
         start = 0
         for m in _SENTENCE_END.finditer(line):
-            if m.group()[0] == "." and _ABBREVIATION_END.search(
-                line, max(0, m.start() - 8), m.start() + 1
-            ):
+            end = m.start()
+            if line[end] == "." and _may_abbreviate(line, end):
                 continue
-            piece = line[start : m.start() + 1].strip()
+            piece = line[start : end + 1].strip()
             if piece:
                 out.append(piece)
             start = m.end()
@@ -904,13 +948,31 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
+def _may_abbreviate(line: str, dot: int) -> bool:
+    """Whether the full stop at `dot` ends an abbreviation or an ordinal.
+
+    Most full stops follow a word of two or more ASCII characters whose last two characters end
+    no abbreviation: `_ABBREVIATION_END` cannot match there, and its case-insensitive search
+    costs more than the rest of the sentence split."""
+    if dot >= 2:
+        tail = line[dot - 2 : dot]
+        if (
+            tail.isascii()
+            and tail.isalnum()
+            and not tail[1].isdigit()
+            and tail.lower() not in _ABBREVIATION_TAILS
+        ):
+            return False
+    return _ABBREVIATION_END.search(line, max(0, dot - 8), dot + 1) is not None
+
+
 _DIACRITIC_LANGUAGE = {ch: lang for lang, letters in lx.DIACRITICS.items() for ch in letters}
 _DIACRITIC = re.compile("[" + "".join(_DIACRITIC_LANGUAGE) + "]", re.IGNORECASE)
 
 
 def _detect_language(text: str, folded: str, languages: Sequence[str]) -> str | None:
     """The language with the most stopwords (ties: diacritics, then the first configured)."""
-    if not languages or not folded.strip():
+    if not languages or not folded or folded.isspace():
         return None
     if len(languages) == 1:
         return languages[0]
@@ -945,48 +1007,45 @@ def _detect_language(text: str, folded: str, languages: Sequence[str]) -> str | 
 # =============================================================================================
 
 
-@dataclass
+@dataclass(slots=True)
 class _Sentence:
     text: str
-    incident: bool = False  # an affected object and how it is affected
-    outage: bool = False  # ... and it is an outage, or lasts
-    effect: bool = False  # some consequence, even without a named object
-    security: bool = False
-    loss: bool = False
-    loss_risk: bool = False
-    recur_strong: bool = False
-    recur: bool = False
-    major: bool = False
-    risk: bool = False
-    extra: set[Category] = field(default_factory=set)
+    incident: bool  # an affected object and how it is affected
+    outage: bool  # ... and it is an outage, or lasts
+    effect: bool  # some consequence, even without a named object
+    security: bool
+    loss: bool
+    loss_risk: bool
+    recur_strong: bool
+    recur: bool
+    major: bool
+    risk: bool
+    extra: set[Category]
 
 
 def _analyse(
-    sentence: str, folded: str, lex: _Lexicon, language: str | None, extras: _Extras
+    sentence: str,
+    folded: str,
+    lex: _Lexicon,
+    compounds: bool,
+    lang_scope: str | None,
+    extras: _Extras,
 ) -> _Sentence | None:
-    """One sentence's signals after negation, scope and hypothetical checks; None if none."""
+    """One sentence's signals after negation, scope and hypothetical checks; None if none.
+
+    `compounds` and `lang_scope` depend on the comment's language only (see `detect_impact`)."""
     if extras.negations is not None and extras.negations.search(folded):
         return None
     folded += "  "  # the matchers look three characters ahead
     tokens = _Tokens(folded)
-    # Compound parts ("Umsatz|ausfall", "klant|dossiers") are a Dutch and German thing; the
-    # search inside every long word is a fifth of the cost, so other languages skip it.
-    compounds = language in _COMPOUND_LANGUAGES or language is None
+    signals = lex.signals.scan(tokens, compounds)
+    if not signals and not extras.terms:
+        return None
     kinds: set[str] = set()
     neg_spans: list[tuple[int, int]] = []
     neg_start = -1
     conditional = False
-    lang_scope = lx.SCOPE_END_BY_LANGUAGE.get(language or "")
-    for kind, start, end in lex.signals.scan(tokens, compounds):
-        if kind == "mask":
-            continue
-        if kind == "neg":
-            if neg_start < 0:
-                neg_start = start
-            continue
-        if kind == "cond":
-            conditional = True
-            continue
+    for kind, start, end in signals:
         if kind == "scope" or (kind == "scopelang" and folded[start:end] == lang_scope):
             # A negation or condition reaches to the end of its clause, not further.
             if neg_start >= 0:
@@ -994,22 +1053,25 @@ def _analyse(
                 neg_start = -1
             conditional = False
             continue
-        if kind == "scopelang":
+        if kind in _NEUTRAL_KINDS:
+            if kind == "neg":
+                if neg_start < 0:
+                    neg_start = start
+            elif kind == "cond":
+                conditional = True
             continue
         if neg_start >= 0 or (conditional and kind in _INCIDENT_KINDS):
             continue
-        phrase = folded[start:end]
-        # "data was not lost" is negated; "acceso no autorizado" is not a negation.
-        if (
-            kind in ("loss", "security")
-            and _INNER_NEG.search(phrase)
-            and not phrase.startswith(("acceso no", "acces non", "no autoriz", "non autoris"))
-        ):
-            continue
+        if kind in _PHRASE_KINDS:
+            phrase = folded[start:end]
+            # "data was not lost" is negated; "acceso no autorizado" is not a negation.
+            if kind != "recur":
+                if _INNER_NEG.search(phrase) and not phrase.startswith(_NOT_NEGATIONS):
+                    continue
+            # "keeps failing", "bricht immer wieder ab": a recurrence that is also the effect.
+            elif _RECUR_EFFECT.search(phrase):
+                kinds.add("effect")
         kinds.add(kind)
-        # "keeps failing", "bricht immer wieder ab": a recurrence that is also the effect.
-        if kind == "recur" and _RECUR_EFFECT.search(phrase):
-            kinds.add("effect")
     if neg_start >= 0:
         neg_spans.append((neg_start, len(folded)))
 
@@ -1021,62 +1083,82 @@ def _analyse(
     if not kinds and not extra:
         return None
 
-    s = _Sentence(text=sentence, extra=extra)
-    s.security = "security" in kinds
-    s.loss = "loss" in kinds
-    s.loss_risk = "loss_risk" in kinds
-    s.recur_strong = "recur_strong" in kinds
-    s.recur = "recur" in kinds
-    s.major = "major" in kinds
+    security = "security" in kinds
+    loss = "loss" in kinds
+    loss_risk = "loss_risk" in kinds
+    recur_strong = "recur_strong" in kinds
+    recur = "recur" in kinds
+    major = "major" in kinds
     outage = "outage" in kinds
     effect = "effect" in kinds
     # A wrong or missing result counts once the sentence says how many are hit.
-    if "weak_effect" in kinds and not (effect or outage):
-        effect = bool(lex.scale.search(tokens, compounds))
-    s.effect = outage or effect
-    s.risk = "risk_strong" in kinds or (
+    if not (effect or outage) and "weak_effect" in kinds:
+        effect = lex.scale.search(tokens, compounds)
+    effect = outage or effect
+    risk = "risk_strong" in kinds or (
         "risk_obj" in kinds and ("condition" in kinds or lex.risk_conseq.search(tokens, compounds))
     )
 
     objects: set[str] = set()
-    if s.effect or s.loss or s.security:
+    if effect or loss or security:
         for kind, start, _ in lex.objects.scan(tokens, compounds):
-            if not any(a <= start < b for a, b in neg_spans):
+            if not neg_spans or not any(a <= start < b for a, b in neg_spans):
                 objects.add(kind)
     has_prod = "obj_prod" in objects
-    if s.effect:
-        lasting = outage and lex.duration.search(tokens, compounds)
-        s.incident = (
-            (effect and ("obj_strong" in objects or has_prod))
-            or (outage and bool(objects & {"obj_strong", "obj_prod", "obj_weak"}))
-            or lasting
-        )
-        if s.incident:
-            s.outage = outage or lex.duration.search(tokens, compounds)
+    incident = lasting = False
+    if effect:
+        if outage:
+            incident = not objects.isdisjoint(_OUTAGE_OBJECTS) or lex.duration.search(
+                tokens, compounds
+            )
+            lasting = True
+        else:
+            incident = "obj_strong" in objects or has_prod
+            lasting = incident and lex.duration.search(tokens, compounds)
+    # `lasting` is what `outage` stands for below: an outage, or an incident that lasts.
+    outage = incident and lasting
 
     # Scope checks, only now that the sentence carries something.
-    if s.incident or s.loss or s.security or s.recur_strong or s.major or s.loss_risk or s.risk:
+    if incident or loss or security or recur_strong or major or loss_risk or risk:
         checks = {kind for kind, _, _ in lex.scope_checks.scan(tokens, compounds)}
         if "kill" in checks:
-            s.incident = s.outage = s.effect = s.loss = s.recur_strong = s.major = False
-            s.loss_risk = False
+            incident = outage = effect = loss = recur_strong = major = loss_risk = False
         elif "nonprod" in objects and not has_prod:
-            s.incident = s.outage = s.effect = s.loss = s.recur_strong = False
+            incident = outage = effect = loss = recur_strong = False
         # "Last year we had data loss with another vendor": history, not today's impact.
-        if "past" in checks and not (s.recur or s.recur_strong):
-            s.incident = s.outage = s.effect = s.loss = s.loss_risk = s.security = False
+        if "past" in checks and not (recur or recur_strong):
+            incident = outage = effect = loss = loss_risk = security = False
         if "hypo" in checks or (
             _COND_START.match(folded) and lex.cond_modal.search(tokens, compounds)
         ):
-            s.incident = s.outage = s.effect = s.loss = s.security = s.recur_strong = False
+            incident = outage = effect = loss = security = recur_strong = False
             # "If the server went down, would we lose data?" asks; it states no risk.
             if sentence.rstrip().endswith("?"):
-                s.loss_risk = s.risk = False
-    return s
+                loss_risk = risk = False
+    return _Sentence(
+        sentence,
+        incident,
+        outage,
+        effect,
+        security,
+        loss,
+        loss_risk,
+        recur_strong,
+        recur,
+        major,
+        risk,
+        extra,
+    )
 
 
 _COND_START = re.compile(lx.COND_START)
 _COMPOUND_LANGUAGES = frozenset({"nl", "de"})
+# Signal kinds that only shape the scope of others.
+_NEUTRAL_KINDS = frozenset({"mask", "neg", "cond", "scopelang"})
+# Kinds whose matched phrase is looked at again.
+_PHRASE_KINDS = frozenset({"loss", "security", "recur"})
+_NOT_NEGATIONS = ("acceso no", "acces non", "no autoriz", "non autoris")
+_OUTAGE_OBJECTS = frozenset({"obj_strong", "obj_prod", "obj_weak"})
 
 
 # Most specific first: the first category is the one a tag is made from.
@@ -1093,7 +1175,7 @@ _RISK_ONLY: frozenset[Category] = frozenset({"business_risk"})
 
 def detect_impact(text: str, *, settings: ImpactSettings | None = None) -> Impact:
     """Whether `text` (already cleaned) states business impact, its categories and evidence."""
-    if not text or not text.strip():
+    if not text or text.isspace():
         return Impact()
     languages = tuple(settings.languages) if settings else LANGUAGES
     lex = _lexicon(languages)
@@ -1105,54 +1187,77 @@ def detect_impact(text: str, *, settings: ImpactSettings | None = None) -> Impac
         )
     folded_text = fold(text)
     language = _detect_language(text, folded_text, lex.languages)
+    # Compound parts ("Umsatz|ausfall", "klant|dossiers") are a Dutch and German thing; the
+    # search inside every long word is a fifth of the cost, so other languages skip it.
+    compounds = language in _COMPOUND_LANGUAGES or language is None
+    lang_scope = lx.SCOPE_END_BY_LANGUAGE.get(language or "")
 
     analysed: list[_Sentence] = []
     for sentence in _sentences(text):
-        s = _analyse(sentence, fold(sentence), lex, language, extras)
+        s = _analyse(sentence, fold(sentence), lex, compounds, lang_scope, extras)
         if s is not None:
             analysed.append(s)
     if not analysed:
         return Impact(language=language)
 
-    incident = any(s.incident for s in analysed)
-    found: dict[Category, list[_Sentence]] = {}
+    incident = False
     for s in analysed:
+        if s.incident:
+            incident = True
+            break
+    found: set[Category] = set()
+    evidence: list[str] = []
+    explicit_major = production = loss_risk_only = False
+    for s in analysed:
+        # The categories this sentence is evidence of (`_CATEGORY_ORDER` names them all).
+        used = False
         if s.security:
-            found.setdefault("security_breach", []).append(s)
+            found.add("security_breach")
+            used = production = True
         if s.loss or s.loss_risk:
-            found.setdefault("data_loss", []).append(s)
+            found.add("data_loss")
+            used = True
+            if s.loss:
+                production = True
+            else:
+                loss_risk_only = True
         if s.recur_strong or (s.recur and (s.incident or (s.effect and incident))):
-            found.setdefault("recurring_incidents", []).append(s)
-        if s.major and incident:
-            found.setdefault("major_problem", []).append(s)
+            found.add("recurring_incidents")
+            used = True
+            if s.recur_strong:
+                production = True
+        if (s.major and incident) or (s.incident and not s.outage):
+            found.add("major_problem")
+            used = True
+            explicit_major = explicit_major or s.major
         if s.incident and s.outage:
-            found.setdefault("prolonged_outage", []).append(s)
-        if s.incident and not s.outage:
-            found.setdefault("major_problem", []).append(s)
+            found.add("prolonged_outage")
+            used = True
         if s.risk:
-            found.setdefault("business_risk", []).append(s)
-        for category in s.extra:
-            found.setdefault(category, []).append(s)
+            found.add("business_risk")
+            used = True
+        if s.extra:
+            found |= s.extra
+            used = True
+            if "major_problem" in s.extra:
+                explicit_major = explicit_major or s.major
+            if "data_loss" in s.extra and s.loss_risk and not s.loss:
+                loss_risk_only = True
+            if not s.extra <= _RISK_ONLY:
+                production = True
+        if used:
+            evidence.append(s.text)
     if not found:
         return Impact(language=language)
 
     categories = [c for c in _CATEGORY_ORDER if c in found]
     # An explicit "root cause not found" makes it a major problem even when it is an outage;
     # otherwise an outage is the more specific reading of a production incident.
-    explicit_major = any(s.major for s in found.get("major_problem", []))
     if "major_problem" in found and "prolonged_outage" in found and not explicit_major:
         categories.remove("major_problem")
         categories.insert(categories.index("prolonged_outage") + 1, "major_problem")
-    used = {id(s) for c in categories for s in found[c]}
-    evidence = [s.text for s in analysed if id(s) in used]
-    production = (
-        incident
-        or any(s.security or s.loss or s.recur_strong for s in analysed)
-        or any(c not in _RISK_ONLY for s in analysed for c in s.extra)
-    )
-    business_risk = "business_risk" in found or any(
-        s.loss_risk and not s.loss for s in found.get("data_loss", [])
-    )
+    production = production or incident
+    business_risk = "business_risk" in found or loss_risk_only
     return Impact(
         present=True,
         categories=categories,

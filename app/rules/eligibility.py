@@ -33,22 +33,38 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _parse_date(value: object) -> date | None:
+    # Text first: that is what Zendesk sends (a str is never a date, so the order is free).
+    if isinstance(value, str):
+        return _date_of(value)
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and value.strip():
-        return _date_of(value.strip()[:10])
     return None
 
 
 @lru_cache(maxsize=4096)
 def _date_of(text: str) -> date | None:
     # Zendesk date fields are `YYYY-MM-DD`; a full timestamp is cut to its date first.
+    text = text.strip()[:10]
+    if not text:
+        return None
     try:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+# The statuses of readable expiry dates, cached like the dates they are made from (typed: a date
+# subclass keeps its own type): formatting the reason was a fifth of `contract_status`.
+@lru_cache(maxsize=4096, typed=True)
+def _expired(expires: date) -> ContractStatus:
+    return ContractStatus(False, expires, f"The support contract expired on {expires.isoformat()}.")
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _valid_until(expires: date) -> ContractStatus:
+    return ContractStatus(True, expires, f"The support contract is valid until {expires}.")
 
 
 def contract_status(
@@ -70,11 +86,7 @@ def contract_status(
             return ContractStatus(True, None, f"{subject} {what}; the rules allow that.")
         return ContractStatus(False, None, f"{subject} {what}.")
     today = as_utc(now).astimezone(_zone(rules.timezone)).date()
-    if expires < today:
-        return ContractStatus(
-            False, expires, f"The support contract expired on {expires.isoformat()}."
-        )
-    return ContractStatus(True, expires, f"The support contract is valid until {expires}.")
+    return _expired(expires) if expires < today else _valid_until(expires)
 
 
 # --- business-hours clock ----------------------------------------------------------------
@@ -136,43 +148,38 @@ def add_business_minutes(hours: BusinessHours, start: datetime, minutes: int) ->
 # --- SLA -------------------------------------------------------------------------------
 
 
-def _rules_clock(rules: RulesConfig) -> tuple[bool, BusinessHours]:
-    return rules.sla.hours == "business", rules.sla.business_hours
-
-
-def _elapsed(rules: RulesConfig, start: datetime, end: datetime) -> int:
-    business, hours = _rules_clock(rules)
-    if business:
-        return business_minutes_between(hours, start, end)
-    return max(0, int((as_utc(end) - as_utc(start)).total_seconds() // 60))
-
-
-def _target_moment(rules: RulesConfig, start: datetime, minutes: int) -> datetime:
-    business, hours = _rules_clock(rules)
-    if business:
-        return add_business_minutes(hours, start, minutes)
-    return as_utc(start) + timedelta(minutes=minutes)
+@lru_cache(maxsize=256)
+def _minutes(count: int) -> timedelta:
+    # `timedelta(minutes=...)` parses keywords, which cost more than the rest of the sum.
+    return timedelta(minutes=count)
 
 
 def assess_sla(ctx: EvaluationContext, rules: RulesConfig) -> SlaAssessment:
     """First-reply SLA: breach-eligible once the target passed without a public agent reply
     (a reply that came late still leaves the SLA breached)."""
+    # Each attribute of a pydantic model is read once: their reads are not cheap.
     now = as_utc(ctx.now)
-    priority = rules.priority_of(ctx.ticket.priority)
-    target = rules.sla.first_reply_minutes.for_priority(priority)
-    reply_at = (
-        as_utc(ctx.first_public_agent_reply_at)
-        if ctx.first_public_agent_reply_at is not None
-        else None
-    )
-    created = as_utc(ctx.ticket.created_at) if ctx.ticket.created_at is not None else None
-    clock_end = min(reply_at, now) if reply_at is not None else now
-    elapsed = _elapsed(rules, created, clock_end) if created is not None else None
+    ticket = ctx.ticket
+    sla = rules.sla
+    target = sla.first_reply_minutes.for_priority(rules.priority_of(ticket.priority))
+    reply_at = ctx.first_public_agent_reply_at
+    if reply_at is not None:
+        reply_at = as_utc(reply_at)
+    created = ticket.created_at
+    business = sla.hours == "business"
+    elapsed: int | None = None
+    if created is not None:
+        created = as_utc(created)
+        clock_end = min(reply_at, now) if reply_at is not None else now
+        if business:
+            elapsed = business_minutes_between(sla.business_hours, created, clock_end)
+        else:
+            elapsed = max(0, int((clock_end - created).total_seconds() // 60))
 
     zendesk = ctx.zendesk_sla
     if (
-        rules.sla.prefer_zendesk
-        and zendesk is not None
+        zendesk is not None
+        and sla.prefer_zendesk
         and (zendesk.breach_at is not None or zendesk.stage is not None)
     ):
         breach_at = as_utc(zendesk.breach_at) if zendesk.breach_at is not None else None
@@ -195,10 +202,12 @@ def assess_sla(ctx: EvaluationContext, rules: RulesConfig) -> SlaAssessment:
 
     if created is None:
         return SlaAssessment(target_minutes=target, source="none")
-    breach_at = _target_moment(rules, created, target)
-    eligible = breach_at <= now and (reply_at is None or reply_at > breach_at)
+    if business:
+        breach_at = add_business_minutes(sla.business_hours, created, target)
+    else:
+        breach_at = created + _minutes(target)
     return SlaAssessment(
-        breach_eligible=eligible,
+        breach_eligible=breach_at <= now and (reply_at is None or reply_at > breach_at),
         target_minutes=target,
         elapsed_minutes=elapsed,
         source="rules",

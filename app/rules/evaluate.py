@@ -36,7 +36,7 @@ def _configured_addresses(addresses: tuple[str, ...]) -> Mapping[str, str]:
 
 def matched_escalation_address(candidates: list[str], rules: RulesConfig) -> str | None:
     """The configured escalation address among `candidates` (case-insensitive), if any."""
-    configured = _configured_addresses(tuple(str(a) for a in rules.escalation_addresses))
+    configured = _configured_addresses(tuple(map(str, rules.escalation_addresses)))
     for candidate in candidates:
         found = configured.get(_address(candidate))
         if found is not None:
@@ -77,14 +77,15 @@ def basis_of(impact: Impact, sla: SlaAssessment) -> list[Basis]:
 
 
 def _is_escalated(ctx: EvaluationContext) -> bool:
-    tags = set(ctx.ticket.tags)
+    tags = ctx.ticket.tags
     return ctx.open_escalation or ("escalated" in tags and "escalation_closed" not in tags)
 
 
 def _comment_text(ctx: EvaluationContext) -> str:
-    if ctx.comment is None:
+    comment = ctx.comment
+    if comment is None:
         return ""
-    return clean_text(ctx.comment.body, ctx.comment.html_body)
+    return clean_text(comment.body, comment.html_body)
 
 
 def evaluate(ctx: EvaluationContext, rules: RulesConfig) -> Decision:
@@ -107,13 +108,13 @@ def evaluate(ctx: EvaluationContext, rules: RulesConfig) -> Decision:
     impact = _with_recurrence(
         detect_impact(_comment_text(ctx), settings=rules.business_impact), ctx, rules
     )
-    contract = contract_status(ctx.organization, rules, now=ctx.now)
-    org_fields = ctx.organization.organization_fields if ctx.organization else {}
+    organization = ctx.organization
+    contract = contract_status(organization, rules, now=ctx.now)
+    org_fields = organization.organization_fields if organization else {}
     region = rules.region_named(org_fields.get(rules.region_field))
+    basis = basis_of(impact, sla)
     eligibility = Eligibility(
-        contract_valid=contract.valid,
-        contract_expires=contract.expires,
-        basis=basis_of(impact, sla),
+        contract_valid=contract.valid, contract_expires=contract.expires, basis=basis
     )
 
     def decide(outcome: Outcome, reasons: list[str], incident_id: str | None = None) -> Decision:
@@ -140,7 +141,7 @@ def evaluate(ctx: EvaluationContext, rules: RulesConfig) -> Decision:
             "needs_business_impact",
             ["The request does not describe the business impact, which an escalation needs."],
         )
-    if not eligibility.basis:
+    if not basis:
         reasons = [
             "The first-reply SLA has not passed and no production impact or high business "
             "risk was described."
@@ -169,7 +170,7 @@ def evaluate(ctx: EvaluationContext, rules: RulesConfig) -> Decision:
             incident_id=incident.id,
         )
 
-    reasons = _escalation_reasons(contract.reason, eligibility.basis, impact)
+    reasons = _escalation_reasons(contract.reason, basis, impact)
     if "recurring_incidents" in impact.categories and ctx.related_tickets:
         related = ", ".join(f"#{t}" for t in ctx.related_tickets)
         reasons.append(
