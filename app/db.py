@@ -37,9 +37,8 @@ def _prepare_sqlite_path(url: str) -> None:
 
 # WAL lets readers (dashboard, admin) run while the worker writes; busy_timeout makes a second
 # writer (process or connection) wait for the write lock instead of failing. A checkpoint
-# (WAL → database, with two fsyncs) every 4,000 pages instead of SQLite's 1,000: on the inbox's
-# random-key inserts the default made checkpoints half the cost of each row
-# (bench/ingest_bench.py).
+# (WAL → database, with two fsyncs) every 4,000 pages instead of SQLite's 1,000: with the
+# inbox's random-key inserts the default's fsync pairs were half the cost of each row.
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
@@ -64,11 +63,17 @@ def sqlite_path(url: str) -> str:
     return database
 
 
-def connect_sqlite(url: str) -> sqlite3.Connection:
+def connect_sqlite(url: str, *, on_event_loop: bool = False) -> sqlite3.Connection:
     """A plain `sqlite3` connection to the engine's database, in autocommit mode, with the
-    engine's pragmas (for the inbox writer's own thread)."""
-    connection = sqlite3.connect(sqlite_path(url), timeout=30, isolation_level=None)
+    engine's pragmas (for the inbox writer). `on_event_loop`: it must never block, so it
+    neither waits for the write lock (SQLITE_BUSY at once) nor runs checkpoints."""
+    connection = sqlite3.connect(
+        sqlite_path(url), timeout=0 if on_event_loop else 30, isolation_level=None
+    )
     _apply_sqlite_pragmas(connection)
+    if on_event_loop:
+        connection.execute("PRAGMA busy_timeout=0")
+        connection.execute("PRAGMA wal_autocheckpoint=0")
     return connection
 
 

@@ -1,15 +1,22 @@
 """Group commit for the inbox: webhook requests that arrive together share one insert.
 
 SQLite has one writer at a time; one transaction per request made 32 concurrent requests queue
-on the database lock (and sleep in its busy handler). Here a single flusher writes whatever has
+on the database lock (and sleep in its busy handler). Here a flusher writes whatever has
 accumulated while the previous batch was written, and each request is answered once its row is
 durable. PostgreSQL gains the same: fewer commits, fewer round trips.
 
-A batch is one statement on a connection the writer keeps for itself, in autocommit mode (one
-statement is atomic on its own): on SQLite a plain `sqlite3` connection in a thread of its
-own, so a batch costs one hand-off to that thread; on PostgreSQL the asyncpg connection under
-a pooled one, so a batch costs one round trip. Pool checkout, SQLAlchemy's transaction
-handling and aiosqlite's hand-off per call used to cost more than the insert.
+A batch is one statement (atomic on its own) on a connection the writer keeps for itself, in
+autocommit mode. Pool checkout, SQLAlchemy's transaction handling and aiosqlite's hand-off
+per call used to cost more than the insert itself (bench/ingest_bench.py):
+
+- SQLite: a plain `sqlite3` connection used on the event loop, which never waits for the write
+  lock (busy timeout 0). A batch takes well under a millisecond there, while handing it to a
+  thread took ~4 ms, mostly waiting for the GIL, and 32 connections waiting on their commits
+  are bound by that latency. When another writer (the worker, a second process) holds the
+  lock, the batch goes to a thread that waits for it instead. Checkpoints (copying the WAL into
+  the database, with fsyncs) run in that thread too, so the loop never stalls on one.
+- PostgreSQL: the asyncpg connections under pooled ones; a batch is one round trip, and up to
+  `POSTGRES_FLUSHERS` batches are in flight at once (PostgreSQL takes concurrent writers).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -26,69 +33,122 @@ from app import db, store
 from app.store import Accepted, IncomingDelivery
 
 MAX_BATCH = 500
+# Rows between two checkpoints of the SQLite WAL (about 2-3 pages a row).
+CHECKPOINT_ROWS = 1000
+POSTGRES_FLUSHERS = 4
 
 
 class _Inbox(Protocol):
-    async def write(self, batch: list[IncomingDelivery]) -> list[Accepted]: ...
+    # How many batches may be written at once.
+    parallel: int
 
-    async def reset(self) -> None: ...
+    async def write(self, batch: list[IncomingDelivery]) -> list[Accepted]:
+        """Store a batch; on failure the connection used is dropped, not reused."""
+        ...
 
     async def close(self) -> None: ...
 
 
 class _SqliteInbox:
+    parallel = 1
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._url = engine.url.render_as_string(hide_password=False)
         self._dialect = engine.dialect
+        self._connection: sqlite3.Connection | None = None  # on the loop; never waits
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox")
-        self._connection: sqlite3.Connection | None = None  # used in that thread only
+        self._waiting_connection: sqlite3.Connection | None = None  # in that thread only
+        self._rows_since_checkpoint = 0
+        self._checkpoint: Future[None] | None = None
 
     async def write(self, batch: list[IncomingDelivery]) -> list[Accepted]:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._write, batch)
+        try:
+            if self._connection is None:
+                self._connection = db.connect_sqlite(self._url, on_event_loop=True)
+            accepted = store.accept_deliveries_sqlite(self._connection, batch, self._dialect)
+        except sqlite3.OperationalError as e:
+            if e.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                self._drop_connection()
+                raise
+            loop = asyncio.get_running_loop()
+            accepted = await loop.run_in_executor(self._thread, self._write_waiting, batch)
+        except Exception:
+            self._drop_connection()
+            raise
+        self._rows_since_checkpoint += len(batch)
+        if self._rows_since_checkpoint >= CHECKPOINT_ROWS and (
+            self._checkpoint is None or self._checkpoint.done()
+        ):
+            self._rows_since_checkpoint = 0
+            self._checkpoint = self._thread.submit(self._run_checkpoint)
+        return accepted
 
-    def _write(self, batch: list[IncomingDelivery]) -> list[Accepted]:
-        if self._connection is None:
-            self._connection = db.connect_sqlite(self._url)
-        return store.accept_deliveries_sqlite(self._connection, batch, self._dialect)
-
-    async def reset(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._close)
-
-    async def close(self) -> None:
-        await self.reset()
-        self._thread.shutdown()
-
-    def _close(self) -> None:
+    def _drop_connection(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
-            connection.close()
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()
+
+    def _waiting(self) -> sqlite3.Connection:
+        if self._waiting_connection is None:
+            self._waiting_connection = db.connect_sqlite(self._url)
+        return self._waiting_connection
+
+    def _write_waiting(self, batch: list[IncomingDelivery]) -> list[Accepted]:
+        try:
+            return store.accept_deliveries_sqlite(self._waiting(), batch, self._dialect)
+        except Exception:
+            self._close_waiting()
+            raise
+
+    def _run_checkpoint(self) -> None:
+        # PASSIVE: copies what it can without blocking the writers.
+        try:
+            self._waiting().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            self._close_waiting()  # the next checkpoint or busy batch reconnects
+
+    def _close_waiting(self) -> None:
+        connection, self._waiting_connection = self._waiting_connection, None
+        if connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()
+
+    async def close(self) -> None:
+        self._drop_connection()
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._close_waiting)
+        self._thread.shutdown()
 
 
 class _PostgresInbox:
+    parallel = POSTGRES_FLUSHERS
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._connection: AsyncConnection | None = None
+        self._idle: list[AsyncConnection] = []
 
     async def write(self, batch: list[IncomingDelivery]) -> list[Accepted]:
-        if self._connection is None:
-            self._connection = await self._engine.connect()
-        driver = (await self._connection.get_raw_connection()).driver_connection
-        assert driver is not None  # an open connection
-        # Used outside SQLAlchemy's transactions: each statement commits on its own.
-        return await store.accept_deliveries_postgres(driver, batch, self._engine.dialect)
-
-    async def reset(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            # After a failure the connection may be broken (database restarted): drop it.
+        connection = self._idle.pop() if self._idle else await self._engine.connect()
+        try:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None  # an open connection
+            # Used outside SQLAlchemy's transactions: each statement commits on its own.
+            accepted = await store.accept_deliveries_postgres(driver, batch, self._engine.dialect)
+        except BaseException:
+            # It may be broken (database restarted): drop it, the next batch connects anew.
             with contextlib.suppress(Exception):
                 await connection.invalidate()
             with contextlib.suppress(Exception):
                 await connection.close()
+            raise
+        self._idle.append(connection)
+        return accepted
 
     async def close(self) -> None:
-        await self.reset()
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            with contextlib.suppress(Exception):
+                await connection.close()
 
 
 class InboxWriter:
@@ -97,14 +157,18 @@ class InboxWriter:
             _SqliteInbox(engine) if engine.dialect.name == "sqlite" else _PostgresInbox(engine)
         )
         self._waiting: list[tuple[IncomingDelivery, asyncio.Future[Accepted]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._flushers: set[asyncio.Task[None]] = set()
 
     async def accept(self, incoming: IncomingDelivery) -> Accepted:
         """Store one delivery (deduplicated); returns once it is committed."""
         future: asyncio.Future[Accepted] = asyncio.get_running_loop().create_future()
         self._waiting.append((incoming, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
+        # A flusher that just found nothing left has finished, but its done-callback (which
+        # drops it from the set) may not have run yet: count only the running ones.
+        if sum(not f.done() for f in self._flushers) < self._inbox.parallel:
+            flusher = asyncio.create_task(self._flush())
+            self._flushers.add(flusher)
+            flusher.add_done_callback(self._flushers.discard)
         return await future
 
     async def _flush(self) -> None:
@@ -113,8 +177,6 @@ class InboxWriter:
             try:
                 results = await self._inbox.write([i for i, _ in batch])
             except Exception as e:  # every waiting request learns it was not stored
-                with contextlib.suppress(Exception):
-                    await self._inbox.reset()
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(e)
@@ -124,7 +186,6 @@ class InboxWriter:
                     future.set_result(result)
 
     async def aclose(self) -> None:
-        if self._flusher is not None:
-            with contextlib.suppress(Exception):
-                await self._flusher
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*self._flushers)
         await self._inbox.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -117,3 +118,27 @@ async def test_a_failed_batch_fails_its_requests_and_the_next_one_is_stored(
     await writer.aclose()
     assert not accepted.duplicate
     assert [row["dedupe_key"] for row in await stored(engine)] == ["zendesk:kept"]
+
+
+async def test_while_another_writer_holds_the_lock_the_batch_waits_off_the_event_loop(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    writer = InboxWriter(engine)
+    await writer.accept(delivery("first"))  # the writer's own connection is open
+    blocker = sqlite3.connect(tmp_path / "inbox.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the worker, or another process, writing
+    try:
+        waiting = asyncio.create_task(writer.accept(delivery("second")))
+        for _ in range(20):  # the loop keeps running while the batch waits for the lock
+            await asyncio.sleep(0)
+        assert not waiting.done()
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+    accepted = await waiting
+    await writer.aclose()
+    assert not accepted.duplicate
+    assert [row["dedupe_key"] for row in await stored(engine)] == [
+        "zendesk:first",
+        "zendesk:second",
+    ]
