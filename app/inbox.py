@@ -15,8 +15,9 @@ per call used to cost more than the insert itself (bench/ingest_bench.py):
   are bound by that latency. When another writer (the worker, a second process) holds the
   lock, the batch goes to a thread that waits for it instead. Checkpoints (copying the WAL into
   the database, with fsyncs) run in that thread too, so the loop never stalls on one.
-- PostgreSQL: the asyncpg connections under pooled ones; a batch is one round trip, and up to
-  `POSTGRES_FLUSHERS` batches are in flight at once (PostgreSQL takes concurrent writers).
+- PostgreSQL: the asyncpg connection under a pooled one; a batch is one round trip. (Several
+  batches in flight at once, on several connections, measured slower: smaller batches, more
+  commits.)
 """
 
 from __future__ import annotations
@@ -35,13 +36,9 @@ from app.store import Accepted, IncomingDelivery
 MAX_BATCH = 500
 # Rows between two checkpoints of the SQLite WAL (about 2-3 pages a row).
 CHECKPOINT_ROWS = 1000
-POSTGRES_FLUSHERS = 4
 
 
 class _Inbox(Protocol):
-    # How many batches may be written at once.
-    parallel: int
-
     async def write(self, batch: list[IncomingDelivery]) -> list[Accepted]:
         """Store a batch; on failure the connection used is dropped, not reused."""
         ...
@@ -50,8 +47,6 @@ class _Inbox(Protocol):
 
 
 class _SqliteInbox:
-    parallel = 1
-
     def __init__(self, engine: AsyncEngine) -> None:
         self._url = engine.url.render_as_string(hide_password=False)
         self._dialect = engine.dialect
@@ -121,14 +116,13 @@ class _SqliteInbox:
 
 
 class _PostgresInbox:
-    parallel = POSTGRES_FLUSHERS
-
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._idle: list[AsyncConnection] = []
+        self._connection: AsyncConnection | None = None
 
     async def write(self, batch: list[IncomingDelivery]) -> list[Accepted]:
-        connection = self._idle.pop() if self._idle else await self._engine.connect()
+        connection = self._connection or await self._engine.connect()
+        self._connection = None
         try:
             driver = (await connection.get_raw_connection()).driver_connection
             assert driver is not None  # an open connection
@@ -141,12 +135,12 @@ class _PostgresInbox:
             with contextlib.suppress(Exception):
                 await connection.close()
             raise
-        self._idle.append(connection)
+        self._connection = connection
         return accepted
 
     async def close(self) -> None:
-        idle, self._idle = self._idle, []
-        for connection in idle:
+        connection, self._connection = self._connection, None
+        if connection is not None:
             with contextlib.suppress(Exception):
                 await connection.close()
 
@@ -157,18 +151,14 @@ class InboxWriter:
             _SqliteInbox(engine) if engine.dialect.name == "sqlite" else _PostgresInbox(engine)
         )
         self._waiting: list[tuple[IncomingDelivery, asyncio.Future[Accepted]]] = []
-        self._flushers: set[asyncio.Task[None]] = set()
+        self._flusher: asyncio.Task[None] | None = None
 
     async def accept(self, incoming: IncomingDelivery) -> Accepted:
         """Store one delivery (deduplicated); returns once it is committed."""
         future: asyncio.Future[Accepted] = asyncio.get_running_loop().create_future()
         self._waiting.append((incoming, future))
-        # A flusher that just found nothing left has finished, but its done-callback (which
-        # drops it from the set) may not have run yet: count only the running ones.
-        if sum(not f.done() for f in self._flushers) < self._inbox.parallel:
-            flusher = asyncio.create_task(self._flush())
-            self._flushers.add(flusher)
-            flusher.add_done_callback(self._flushers.discard)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
         return await future
 
     async def _flush(self) -> None:
@@ -186,6 +176,7 @@ class InboxWriter:
                     future.set_result(result)
 
     async def aclose(self) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.gather(*self._flushers)
+        if self._flusher is not None:
+            with contextlib.suppress(Exception):
+                await self._flusher
         await self._inbox.close()
