@@ -9,11 +9,17 @@ from typing import Any
 import pytest
 
 from tests.conftest import Stack, signed, wait_for
-from tests.test_end_to_end import IMPACT, comments_of, create_ticket, service_calls, settled
+from tests.test_end_to_end import (
+    ESCALATION_CC,
+    IMPACT,
+    comments_of,
+    create_escalated_tickets,
+    create_ticket,
+    service_calls,
+    settled,
+)
 
 pytestmark = pytest.mark.integration
-
-ESCALATION_CC = [{"user_email": "escalation@example.com", "action": "put"}]
 
 
 async def escalate(s: Stack, ticket_id: int, body: str = IMPACT, author_id: int = 401) -> None:
@@ -168,24 +174,7 @@ async def test_burst_of_300_under_the_update_limit_loses_nothing(stack_factory: 
                 "requests_per_minute": 10_000,
             },
         )
-        created = await asyncio.gather(
-            *(
-                s.sandbox.post(
-                    "/api/v2/tickets.json",
-                    json={
-                        "ticket": {
-                            "subject": f"Outage {n}",
-                            "comment": {"body": IMPACT, "public": True},
-                            "requester_id": 401,
-                            "priority": "urgent",
-                            "email_ccs": ESCALATION_CC,
-                        }
-                    },
-                )
-                for n in range(300)
-            )
-        )
-        tickets = [r.json()["ticket"]["id"] for r in created]
+        tickets = await create_escalated_tickets(s.sandbox, 300)
         await wait_for(lambda: settled(s), timeout=120)
         log = (await s.sandbox.get("/__sandbox/requests")).json()["requests"]
         throttled = [r for r in log if r["status"] == 429]

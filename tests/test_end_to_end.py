@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import Stack, wait_for
@@ -15,6 +17,29 @@ IMPACT = (
     "place orders. We are losing revenue every hour."
 )
 ESCALATION_CC = [{"user_email": "escalation@example.com", "action": "put"}]
+
+
+async def create_escalated_tickets(sandbox: httpx.AsyncClient, count: int) -> list[int]:
+    """`count` urgent tickets, created at once, whose first comment states production impact
+    and CCs the escalation address: each one an escalation request."""
+    created = await asyncio.gather(
+        *(
+            sandbox.post(
+                "/api/v2/tickets.json",
+                json={
+                    "ticket": {
+                        "subject": f"Outage {n}",
+                        "comment": {"body": IMPACT, "public": True},
+                        "requester_id": 401,
+                        "priority": "urgent",
+                        "email_ccs": ESCALATION_CC,
+                    }
+                },
+            )
+            for n in range(count)
+        )
+    )
+    return [r.json()["ticket"]["id"] for r in created]
 
 
 async def create_ticket(s: Stack, *, requester_id: int = 401, priority: str = "urgent") -> int:

@@ -16,7 +16,7 @@ from app.models import Delivery, utcnow
 from app.settings import Settings
 from app.store import IncomingDelivery
 from app.worker import PermanentError, Worker, backoff_delay
-from tests.conftest import make_settings
+from tests.conftest import make_settings, wait_for
 
 
 class Transient(AppError):
@@ -198,6 +198,33 @@ async def test_replay_requeues_a_dead_delivery(
     assert (row.status, row.outcome, row.attempts) == ("done", "escalate", 1)
 
 
+class Held:
+    """A processor that records each start and holds every delivery until released."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.release = asyncio.Event()
+
+    async def __call__(self, delivery: Delivery) -> str:
+        self.starts.append(delivery.id)
+        await self.release.wait()
+        return "ignore"
+
+
+async def row_when(
+    sessions: async_sessionmaker[AsyncSession],
+    delivery_id: int,
+    condition: Callable[[Delivery], bool],
+    timeout: float = 5,
+) -> Delivery:
+    async def matching() -> Delivery | None:
+        row = await status_of(sessions, delivery_id)
+        return row if condition(row) else None
+
+    found: Delivery = await wait_for(matching, timeout=timeout)
+    return found
+
+
 async def test_a_delivery_that_outlasts_its_lease_is_not_claimed_again_while_it_runs(
     sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
@@ -207,21 +234,14 @@ async def test_a_delivery_that_outlasts_its_lease_is_not_claimed_again_while_it_
         tmp_path, worker_lease_seconds=1, zendesk_timeout_seconds=0.5, worker_poll_seconds=0.05
     )
     delivery_id = await add(sessions, "long", 13)
-    release = asyncio.Event()
-    starts: list[int] = []
-
-    async def process(delivery: Delivery) -> str:
-        starts.append(delivery.id)
-        await release.wait()
-        return "ignore"
-
-    worker = Worker(sessions=sessions, process=process, settings=settings)
+    held = Held()
+    worker = Worker(sessions=sessions, process=held, settings=settings)
     worker.start()
     try:
-        first = await wait_until(sessions, delivery_id, lambda row: row.status == "processing")
+        first = await row_when(sessions, delivery_id, lambda row: row.status == "processing")
         assert first.lease_expires_at is not None
         # Three leases later the delivery is still leased, to the same worker, and ran once.
-        renewed = await wait_until(
+        renewed = await row_when(
             sessions,
             delivery_id,
             lambda row: (
@@ -231,30 +251,15 @@ async def test_a_delivery_that_outlasts_its_lease_is_not_claimed_again_while_it_
             timeout=10,
         )
         assert renewed.locked_by == worker.name
-        other = Worker(sessions=sessions, process=process, settings=settings)
+        other = Worker(sessions=sessions, process=held, settings=settings)
         assert await other.run_once() == 0
-        assert starts == [delivery_id]
-        release.set()
-        done = await wait_until(sessions, delivery_id, lambda row: row.status == "done")
+        assert held.starts == [delivery_id]
+        held.release.set()
+        done = await row_when(sessions, delivery_id, lambda row: row.status == "done")
         assert done.attempts == 1
     finally:
-        release.set()
+        held.release.set()
         await worker.stop()
-
-
-async def wait_until(
-    sessions: async_sessionmaker[AsyncSession],
-    delivery_id: int,
-    condition: Callable[[Delivery], bool],
-    timeout: float = 5,
-) -> Delivery:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        row = await status_of(sessions, delivery_id)
-        if condition(row):
-            return row
-        assert asyncio.get_running_loop().time() < deadline, f"timed out; last row: {row.status}"
-        await asyncio.sleep(0.05)  # polling the database for the condition
 
 
 async def test_a_worker_never_claims_its_own_running_delivery_even_when_its_lease_lapsed(
@@ -263,24 +268,17 @@ async def test_a_worker_never_claims_its_own_running_delivery_even_when_its_leas
     # A renewal can be late (every pooled connection busy); the worker still knows what it
     # is running, so only another worker may take a lapsed lease over.
     delivery_id = await add(sessions, "lapsed", 14)
-    release = asyncio.Event()
-    starts: list[int] = []
-
-    async def process(delivery: Delivery) -> str:
-        starts.append(delivery.id)
-        await release.wait()
-        return "ignore"
-
-    worker = Worker(sessions=sessions, process=process, settings=worker_settings)
+    held = Held()
+    worker = Worker(sessions=sessions, process=held, settings=worker_settings)
     worker.start()
     try:
-        await wait_until(sessions, delivery_id, lambda row: row.status == "processing")
+        await row_when(sessions, delivery_id, lambda row: row.status == "processing")
         async with db.transaction(sessions) as session:
             row = await session.get(Delivery, delivery_id)
             assert row is not None
             row.lease_expires_at = utcnow() - timedelta(seconds=1)
         assert await worker._claim(limit=5) == []
-        assert starts == [delivery_id]
+        assert held.starts == [delivery_id]
     finally:
-        release.set()
+        held.release.set()
         await worker.stop()

@@ -16,12 +16,11 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN, ROOT, SANDBOX_AUTH, comment_event, free_port, signed, wait_for
+from tests.test_end_to_end import create_escalated_tickets
 from tests.test_recovery import Processes, up
 
 pytestmark = [pytest.mark.postgres, pytest.mark.integration, pytest.mark.slow]
 
-IMPACT = "Production is down for all our stores and customers cannot pay. Revenue is lost."
-ESCALATION_CC = [{"user_email": "escalation@example.com", "action": "put"}]
 ESCALATIONS = 50
 TOTAL = 1_000
 
@@ -68,24 +67,7 @@ async def test_two_replicas_process_1000_deliveries_exactly_once(
             json={"updates_per_minute": 5000, "requests_per_minute": 20000},
         )
 
-        created = await asyncio.gather(
-            *(
-                zendesk.post(
-                    "/api/v2/tickets.json",
-                    json={
-                        "ticket": {
-                            "subject": f"Outage {n}",
-                            "comment": {"body": IMPACT, "public": True},
-                            "requester_id": 401,
-                            "priority": "urgent",
-                            "email_ccs": ESCALATION_CC,
-                        }
-                    },
-                )
-                for n in range(ESCALATIONS)
-            )
-        )
-        tickets = [r.json()["ticket"]["id"] for r in created]
+        tickets = await create_escalated_tickets(zendesk, ESCALATIONS)
 
         async def sandbox_sent() -> list[dict[str, object]] | None:
             sent = (await zendesk.get("/__sandbox/webhook_deliveries")).json()

@@ -11,14 +11,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import comment_event, signed, wait_for
-from tests.test_end_to_end import IMPACT, comments_of
+from tests.test_end_to_end import comments_of, create_escalated_tickets
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 TOTAL = 10_000
 DUPLICATE_SHARE = 0.3
 ESCALATIONS = 100
-ESCALATION_CC = [{"user_email": "escalation@example.com", "action": "put"}]
 
 
 def cc_added_event(ticket_id: int, user_id: int) -> dict[str, Any]:
@@ -44,24 +43,7 @@ async def test_storm_with_duplicates_escalates_each_ticket_exactly_once(
             "/__sandbox/settings",
             json={"webhook_url": None, "updates_per_minute": 5000, "requests_per_minute": 20000},
         )
-        created = await asyncio.gather(
-            *(
-                s.sandbox.post(
-                    "/api/v2/tickets.json",
-                    json={
-                        "ticket": {
-                            "subject": f"Outage {n}",
-                            "comment": {"body": IMPACT, "public": True},
-                            "requester_id": 401,
-                            "priority": "urgent",
-                            "email_ccs": ESCALATION_CC,
-                        }
-                    },
-                )
-                for n in range(ESCALATIONS)
-            )
-        )
-        tickets = [r.json()["ticket"]["id"] for r in created]
+        tickets = await create_escalated_tickets(s.sandbox, ESCALATIONS)
         # The CC created the escalation address's user; its id is what the CC event names.
         found = await s.sandbox.get(
             "/api/v2/users/search.json", params={"query": "email:escalation@example.com"}
