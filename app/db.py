@@ -67,9 +67,7 @@ def connect_sqlite(url: str, *, on_event_loop: bool = False) -> sqlite3.Connecti
     """A plain `sqlite3` connection to the engine's database, in autocommit mode, with the
     engine's pragmas (for the inbox writer). `on_event_loop`: it must never block, so it
     neither waits for the write lock (SQLITE_BUSY at once) nor runs checkpoints."""
-    connection = sqlite3.connect(
-        sqlite_path(url), timeout=0 if on_event_loop else 30, isolation_level=None
-    )
+    connection = sqlite3.connect(sqlite_path(url), isolation_level=None)
     _apply_sqlite_pragmas(connection)
     if on_event_loop:
         connection.execute("PRAGMA busy_timeout=0")

@@ -14,7 +14,6 @@ from app import signin
 from app.active_rules import ActiveRules
 from app.clients.zendesk import ZendeskClient
 from app.errors import Forbidden, Unauthorized
-from app.inbox import InboxWriter
 from app.settings import Settings
 from app.worker import Worker
 
@@ -46,13 +45,7 @@ async def get_worker(request: Request) -> Worker | None:
     return worker
 
 
-async def get_inbox(request: Request) -> InboxWriter:
-    inbox: InboxWriter = request.app.state.inbox
-    return inbox
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-InboxDep = Annotated[InboxWriter, Depends(get_inbox)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ZendeskDep = Annotated[ZendeskClient, Depends(get_zendesk)]
 RulesDep = Annotated[ActiveRules, Depends(get_rules)]

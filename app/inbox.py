@@ -79,10 +79,8 @@ class _SqliteInbox:
         return accepted
 
     def _drop_connection(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            with contextlib.suppress(sqlite3.Error):
-                connection.close()
+        _close_quietly(self._connection)
+        self._connection = None
 
     def _waiting(self) -> sqlite3.Connection:
         if self._waiting_connection is None:
@@ -104,15 +102,19 @@ class _SqliteInbox:
             self._close_waiting()  # the next checkpoint or busy batch reconnects
 
     def _close_waiting(self) -> None:
-        connection, self._waiting_connection = self._waiting_connection, None
-        if connection is not None:
-            with contextlib.suppress(sqlite3.Error):
-                connection.close()
+        _close_quietly(self._waiting_connection)
+        self._waiting_connection = None
 
     async def close(self) -> None:
         self._drop_connection()
         await asyncio.get_running_loop().run_in_executor(self._thread, self._close_waiting)
         self._thread.shutdown()
+
+
+def _close_quietly(connection: sqlite3.Connection | None) -> None:
+    if connection is not None:
+        with contextlib.suppress(sqlite3.Error):
+            connection.close()
 
 
 class _PostgresInbox:

@@ -33,25 +33,26 @@ async def verified_body(request: Request, settings: Settings) -> bytes:
     if declared > limit:
         metrics.DELIVERIES_REJECTED.labels(reason="too_large").inc()
         raise PayloadTooLarge(f"body larger than {limit} bytes")
-    body = bytearray()
+    received = bytearray()
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:  # a chunked body has no content-length to trust
+        received += chunk
+        if len(received) > limit:  # a chunked body has no content-length to trust
             metrics.DELIVERIES_REJECTED.labels(reason="too_large").inc()
             raise PayloadTooLarge(f"body larger than {limit} bytes")
+    body = bytes(received)
     try:
         intake.verify_signature(
             secret=settings.secret("webhook_secret"),
             signature=request.headers.get(intake.SIGNATURE_HEADER),
             timestamp=request.headers.get(intake.TIMESTAMP_HEADER),
-            body=bytes(body),
+            body=body,
             now=utcnow(),
             tolerance_seconds=settings.webhook_tolerance_seconds,
         )
     except AppError as e:
         metrics.DELIVERIES_REJECTED.labels(reason=e.extra.get("reason", "signature")).inc()
         raise
-    return bytes(body)
+    return body
 
 
 @router.post(
