@@ -57,7 +57,11 @@ async def test_two_replicas_process_1000_deliveries_exactly_once(
     sandbox_url = f"http://127.0.0.1:{env['SANDBOX_PORT']}"
     async with (
         httpx.AsyncClient(base_url=sandbox_url, auth=SANDBOX_AUTH, timeout=30) as zendesk,
-        httpx.AsyncClient(headers=ADMIN, timeout=30) as service,
+        # Idle connections are dropped before uvicorn's 5 s keep-alive closes them: reusing one
+        # as the server closes it is a ReadError that says nothing about the service.
+        httpx.AsyncClient(
+            headers=ADMIN, timeout=30, limits=httpx.Limits(keepalive_expiry=2)
+        ) as service,
     ):
         await wait_for(lambda: up(zendesk, "/__sandbox/settings"), timeout=20)
         for url in urls:
