@@ -38,7 +38,7 @@ HANDLED_EVENTS = frozenset(
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     """Zendesk's scheme: base64(HMAC-SHA256(secret as UTF-8 text, timestamp + body)).
     https://developer.zendesk.com/documentation/webhooks/verifying/"""
-    digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
+    digest = hmac.digest(secret.encode(), timestamp.encode() + body, "sha256")
     return base64.b64encode(digest).decode()
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import State
+from starlette.types import Receive, Scope, Send
 
 from app import intake, metrics
 from app.errors import AppError, PayloadTooLarge, error_response, error_responses
 from app.inbox import InboxWriter
 from app.models import utcnow
-from app.settings import Settings
 from app.worker import Worker
 
 router = APIRouter(tags=["webhooks"])
@@ -23,28 +25,37 @@ class DeliveryAccepted(BaseModel):
     ignored: bool = False
 
 
-async def verified_body(request: Request, settings: Settings) -> bytes:
-    """The raw body, only once its size and Zendesk signature check out (fails closed)."""
-    limit = settings.webhook_max_bytes
+async def read_body(receive: Receive, content_length: str | None, limit: int) -> bytes:
+    """The raw body, refused (413) past `limit` bytes, declared or streamed."""
     try:
-        declared = int(request.headers.get("content-length", "0"))
+        declared = int(content_length or "0")
     except ValueError:
         declared = 0
     if declared > limit:
         metrics.DELIVERIES_REJECTED.labels(reason="too_large").inc()
         raise PayloadTooLarge(f"body larger than {limit} bytes")
-    received = bytearray()
-    async for chunk in request.stream():
-        received += chunk
+    received = b""
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        received += message.get("body", b"")
+        more = message.get("more_body", False)
         if len(received) > limit:  # a chunked body has no content-length to trust
             metrics.DELIVERIES_REJECTED.labels(reason="too_large").inc()
             raise PayloadTooLarge(f"body larger than {limit} bytes")
-    body = bytes(received)
+    return received
+
+
+async def accept(state: State, headers: Mapping[str, str], body: bytes) -> DeliveryAccepted:
+    """Verify a webhook's signature (fails closed) and store it in the inbox."""
+    settings = state.settings
     try:
         intake.verify_signature(
             secret=settings.secret("webhook_secret"),
-            signature=request.headers.get(intake.SIGNATURE_HEADER),
-            timestamp=request.headers.get(intake.TIMESTAMP_HEADER),
+            signature=headers.get(intake.SIGNATURE_HEADER),
+            timestamp=headers.get(intake.TIMESTAMP_HEADER),
             body=body,
             now=utcnow(),
             tolerance_seconds=settings.webhook_tolerance_seconds,
@@ -52,7 +63,21 @@ async def verified_body(request: Request, settings: Settings) -> bytes:
     except AppError as e:
         metrics.DELIVERIES_REJECTED.labels(reason=e.extra.get("reason", "signature")).inc()
         raise
-    return body
+    # Escalator's own Zendesk user, once known: events it caused itself need no processing.
+    own_user_id = getattr(getattr(state, "pipeline", None), "self_id", None)
+    incoming = intake.to_delivery(body, headers, own_user_id=own_user_id)
+    if incoming is None:
+        return DeliveryAccepted(delivery_id=None, duplicate=False, ignored=True)
+    inbox: InboxWriter = state.inbox
+    accepted = await inbox.accept(incoming)
+    if accepted.duplicate:
+        metrics.DELIVERIES_DUPLICATE.inc()
+    else:
+        metrics.DELIVERIES_RECEIVED.labels(kind=incoming.kind).inc()
+        worker: Worker | None = state.worker
+        if worker is not None:
+            worker.wake()
+    return DeliveryAccepted(delivery_id=accepted.delivery_id, duplicate=accepted.duplicate)
 
 
 @router.post(
@@ -63,59 +88,66 @@ async def verified_body(request: Request, settings: Settings) -> bytes:
 )
 async def receive_zendesk_webhook(request: Request) -> Response:
     """Accept a signed Zendesk webhook into the inbox (202; duplicates are recognised)."""
-    # The busiest route reads the app's state directly: FastAPI's dependency resolution was
-    # a fifth of each request's time here.
+    # Reached through the router only when `serve_webhook` does not take the request (under a
+    # root path); it is also the OpenAPI operation.
     state = request.app.state
-    body = await verified_body(request, state.settings)
-    # Escalator's own Zendesk user, once known: events it caused itself need no processing.
-    own_user_id = getattr(getattr(state, "pipeline", None), "self_id", None)
-    incoming = intake.to_delivery(body, request.headers, own_user_id=own_user_id)
-    if incoming is None:
-        return _accepted(DeliveryAccepted(delivery_id=None, duplicate=False, ignored=True))
-    inbox: InboxWriter = state.inbox
-    accepted = await inbox.accept(incoming)
-    if accepted.duplicate:
-        metrics.DELIVERIES_DUPLICATE.inc()
-    else:
-        metrics.DELIVERIES_RECEIVED.labels(kind=incoming.kind).inc()
-        worker: Worker | None = state.worker
-        if worker is not None:
-            worker.wake()
-    return _accepted(
-        DeliveryAccepted(delivery_id=accepted.delivery_id, duplicate=accepted.duplicate)
+    limit = state.settings.webhook_max_bytes
+    body = await read_body(request.receive, request.headers.get("content-length"), limit)
+    answer = await accept(state, request.headers, body)
+    return Response(answer.model_dump_json(), status_code=202, media_type="application/json")
+
+
+def is_webhook(scope: Scope) -> bool:
+    return (
+        scope["type"] == "http"
+        and scope["path"] == WEBHOOK_PATH
+        and scope["method"] == "POST"
+        and not scope.get("root_path")
     )
 
 
-class WebhookFastPath:
-    """Serves `POST /webhooks/zendesk` ahead of the router, with the route's own function.
+async def serve_webhook(state: State, scope: Scope, receive: Receive, send: Send) -> None:
+    """`POST /webhooks/zendesk` as a plain ASGI call, ahead of all of FastAPI (see
+    `app.main.Escalator`).
 
-    Zendesk posts every ticket event here, so this is most of the service's traffic. Route
-    matching over the app's ~40 routes, FastAPI's request wrappers and its exception middleware
-    cost more than verifying and storing a delivery; here a webhook skips them. The route stays
-    registered: it is the OpenAPI operation, and other paths still go through the router.
-    Unexpected errors still reach the outer ServerErrorMiddleware (a 500, logged)."""
+    Zendesk posts every ticket event here, so this is most of the service's traffic. FastAPI's
+    layers (its telemetry and body-limit middleware, Starlette's error middleware, route
+    matching over ~40 routes, request and response objects) cost more than verifying and
+    storing a delivery. Errors still go through the one error family; anything unexpected is
+    answered 500 and re-raised for the server to log, as Starlette's error middleware does."""
+    started = False
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    async def respond(status: int, body: bytes) -> None:
+        nonlocal started
+        started = True
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["path"] != WEBHOOK_PATH
-            or scope["method"] != "POST"
-            or scope.get("root_path")
-        ):
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        try:
-            response = await receive_zendesk_webhook(request)
-        except AppError as e:
-            response = error_response(e)
-        await response(scope, receive, send)
+    # ASGI header names are lower case; the first of a repeated header wins, as in Starlette.
+    headers: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    try:
+        limit = state.settings.webhook_max_bytes
+        body = await read_body(receive, headers.get("content-length"), limit)
+        answer = await accept(state, headers, body)
+        await respond(202, answer.model_dump_json().encode())
+    except AppError as e:
+        error = error_response(e)
+        await respond(error.status_code, bytes(error.body))
+    except Exception:
+        if not started:
+            await respond(500, _INTERNAL_ERROR)
+        raise
 
 
-def _accepted(answer: DeliveryAccepted) -> Response:
-    # Serialised by pydantic directly: this is the hottest path, and FastAPI's response-model
-    # round trip (validate, encode, dump) was a noticeable share of each request.
-    return Response(answer.model_dump_json(), status_code=202, media_type="application/json")
+_INTERNAL_ERROR = b'{"error":"InternalServerError","detail":"unexpected error"}'

@@ -207,3 +207,52 @@ async def test_echoes_of_escalators_own_writes_are_not_stored(
     assert response.status_code == 202
     assert response.json()["ignored"] is not stored
     assert await inbox_rows(app) == int(stored)
+
+
+async def test_webhooks_are_served_ahead_of_fastapis_layers(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The busiest path skips FastAPI's middleware stack and router (see `Escalator`)."""
+    await client.get("/healthz")  # builds the stack
+    stack = app.middleware_stack
+    calls: list[str] = []
+
+    async def counting(scope, receive, send):  # type: ignore[no-untyped-def]
+        calls.append(scope["path"])
+        assert stack is not None
+        await stack(scope, receive, send)
+
+    monkeypatch.setattr(app, "middleware_stack", counting)
+    body, headers = signed(comment_event())
+    assert (await client.post(URL, content=body, headers=headers)).status_code == 202
+    assert (await client.get("/healthz")).status_code == 200
+    assert calls == ["/healthz"]
+
+
+async def test_the_router_route_accepts_the_same_deliveries(app: FastAPI) -> None:
+    """Under a root path the router serves the webhook: same answers, same inbox."""
+    transport = httpx.ASGITransport(app=app, root_path="/escalator")
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as routed:
+        body, headers = signed(comment_event(event_id="evt-routed"))
+        first = await routed.post("/escalator" + URL, content=body, headers=headers)
+        again = await routed.post("/escalator" + URL, content=body, headers=headers)
+        unsigned = await routed.post("/escalator" + URL, content=body)
+    assert first.status_code == 202 and first.json()["duplicate"] is False
+    assert again.json() == {**first.json(), "duplicate": True}
+    assert unsigned.status_code == 401 and unsigned.json()["error"] == "Unauthorized"
+    assert await inbox_rows(app) == 1
+
+
+async def test_an_unexpected_failure_is_a_json_500(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(_: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(app.state.inbox, "accept", broken)
+    body, headers = signed(comment_event())
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as quiet:
+        response = await quiet.post(URL, content=body, headers=headers)
+    assert response.status_code == 500
+    assert response.json()["error"] == "InternalServerError"
