@@ -61,6 +61,7 @@ def serve(
     ] = None,
 ) -> None:
     """Run the service (and the sandbox Zendesk when no Zendesk account is configured)."""
+    from app.serve import run_server
     from app.serve import serve as run
 
     settings = load_settings()
@@ -70,7 +71,7 @@ def serve(
     else:
         typer.echo(f"Escalator {__version__} on {settings.service_url} → {settings.zendesk_url}")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(settings, with_sandbox=with_sandbox))
+        run_server(run(settings, with_sandbox=with_sandbox))
 
 
 def _print_sandbox_banner(settings: Settings, *, with_sandbox: bool) -> None:
@@ -114,12 +115,12 @@ def sandbox_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
 ) -> None:
     """Run the sandbox Zendesk alone (for tests that restart the service)."""
-    from app.serve import serve_sandbox
+    from app.serve import run_server, serve_sandbox
 
     settings = get_settings()
     typer.echo(f"sandbox Zendesk on http://{host}:{port or settings.sandbox_port}")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_sandbox(settings, host=host, port=port or settings.sandbox_port))
+        run_server(serve_sandbox(settings, host=host, port=port or settings.sandbox_port))
 
 
 @cli.command()

@@ -84,6 +84,9 @@ class Writes:
     stamps: dict[int, str | None] = field(default_factory=dict)
     tags_before: dict[int, set[str]] = field(default_factory=dict)
     snapshots: dict[int, TicketSnapshot] = field(default_factory=dict)
+    # Tickets where a write turned out to have landed already: another run of the same plan got
+    # there first, so each later write to them is checked against a fresh read before it goes.
+    raced: set[int] = field(default_factory=set)
 
 
 class Pipeline:
@@ -739,12 +742,18 @@ class Pipeline:
                 writes.tags_before.setdefault(ticket_id, set(snapshot.ticket.tags))
                 writes.snapshots[ticket_id] = snapshot
             before = writes.snapshots.get(ticket_id)
-            stamp, after = await self._write_once(
-                update,
-                stamp=writes.stamps[ticket_id],
-                marker=marker,
-                tags_before=writes.tags_before.get(ticket_id, set()),
+            tags_before = writes.tags_before.get(ticket_id, set())
+            if ticket_id in writes.raced:
+                fresh = await self._read(ticket_id)
+                writes.stamps[ticket_id] = fresh.updated_stamp
+                if _landed(fresh, update, marker=marker, tags_before=tags_before):
+                    await self._mark_applied(escalation_id, delivery.id, step, update)
+                    continue
+            stamp, after, landed = await self._write_once(
+                update, stamp=writes.stamps[ticket_id], marker=marker, tags_before=tags_before
             )
+            if landed:
+                writes.raced.add(ticket_id)
             writes.stamps[ticket_id] = stamp
             team = (
                 _added_people(before.ticket, after, update)
@@ -760,10 +769,11 @@ class Pipeline:
         stamp: str | None,
         marker: str | None,
         tags_before: set[str],
-    ) -> tuple[str | None, Ticket]:
+    ) -> tuple[str | None, Ticket, bool]:
         """Send one safe_update; on 409 reload and, unless the ticket shows the write already
         landed (a retry after a lost answer), send it again against the fresh stamp.
-        Returns the ticket's new stamp for the next write, and the ticket after the write."""
+        Returns the ticket's new stamp for the next write, the ticket after the write, and
+        whether the write had landed already."""
         for _ in range(MAX_CONFLICTS):
             try:
                 ticket = await self.zendesk.update_ticket(
@@ -773,11 +783,11 @@ class Pipeline:
                 new_stamp = (
                     ticket.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ") if ticket.updated_at else None
                 )
-                return new_stamp, ticket
+                return new_stamp, ticket, False
             except ZendeskConflict:
                 fresh = await self._read(update.ticket_id)
                 if _landed(fresh, update, marker=marker, tags_before=tags_before):
-                    return fresh.updated_stamp, fresh.ticket
+                    return fresh.updated_stamp, fresh.ticket, True
                 stamp = fresh.updated_stamp
             except ZendeskUnprocessable as e:
                 raise PermanentError(f"Zendesk refused the update: {e.detail}") from e
@@ -834,7 +844,7 @@ class Pipeline:
             tags_before = writes.tags_before.get(ticket_id, set())
             team: list[int] | None = None
             if not _landed(snapshot, update, marker=marker, tags_before=tags_before):
-                stamp, after = await self._write_once(
+                stamp, after, _ = await self._write_once(
                     update, stamp=stamp, marker=marker, tags_before=tags_before
                 )
                 if step == "update":

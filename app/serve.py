@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 import uvicorn
+from uvicorn.loops.auto import auto_loop_factory
 
 from app.main import create_app
 from app.sandbox.app import create_sandbox_app
 from app.sandbox.config import SandboxConfig
 from app.settings import SANDBOX_EMAIL, Settings
+
+
+def run_server(main: Coroutine[Any, Any, None]) -> None:
+    """Run `main` on the event loop `uvicorn.run` would choose: uvloop when it is installed
+    (uvicorn[standard] brings it). A plain `asyncio.run` gave the service the pure-Python
+    selector loop, whose per-request overhead was more than the webhook's own work."""
+    with asyncio.Runner(loop_factory=auto_loop_factory(use_subprocess=False)) as runner:
+        runner.run(main)
 
 
 def sandbox_config(settings: Settings) -> SandboxConfig:

@@ -137,6 +137,9 @@ class Worker:
         finally:
             for task in in_flight:
                 task.cancel()
+            # Waited for: a handler cancelled inside a transaction still rolls it back, and
+            # must finish that before the lifespan disposes of the database engine.
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _claim(self, *, limit: int, now: datetime | None = None) -> Sequence[Delivery]:
         async with transaction(self.sessions) as session:

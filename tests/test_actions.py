@@ -187,3 +187,98 @@ async def test_burst_of_300_under_the_update_limit_loses_nothing(stack_factory: 
         ).json()
         ids = {e["ticket_id"] for e in escalated["escalations"] + page2["escalations"]}
         assert ids == set(tickets)
+
+
+@pytest.mark.parametrize("body", [IMPACT, "Please escalate this ticket."], ids=["escalate", "ask"])
+async def test_a_delivery_retried_after_all_its_writes_sends_nothing(
+    stack_factory: Any, body: str
+) -> None:
+    """A delivery that failed after every write landed (say, marking it done did not commit)
+    comes back: its retry must not answer the customer again, whatever it decided."""
+    from sqlalchemy import update
+
+    from app.models import Delivery, Escalation
+
+    async with stack_factory() as s:
+        ticket_id = await create_ticket(s)
+        await drained(s)
+        await escalate(s, ticket_id, body)
+        await drained(s)
+        async with s.app.state.sessions() as session, session.begin():
+            escalation = (
+                await session.execute(
+                    Escalation.__table__.select().where(Escalation.ticket_id == ticket_id)
+                )
+            ).one()
+            delivery_id = escalation.applied["delivery_id"]
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id)
+                .values(status="pending", next_attempt_at=Delivery.received_at)
+            )
+        await s.sandbox.delete("/__sandbox/requests")
+        s.app.state.worker.wake()
+        await drained(s)
+
+        comments = await comments_of(s, ticket_id)
+        assert len([c for c in comments if c["author_id"] == 1]) == (2 if body == IMPACT else 1)
+        assert [c for c in await service_calls(s) if c["method"] != "GET"] == []
+        async with s.app.state.sessions() as session:
+            retried = await session.get(Delivery, delivery_id)
+            assert retried is not None and (retried.status, retried.attempts) == ("done", 2)
+
+
+async def test_a_run_that_finds_its_update_landed_checks_each_later_write(
+    stack_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs of one delivery that both read the ticket before either wrote (a lease taken
+    over while the first still ran): the second's update answers 409 and is found landed, and
+    its reply must then be found landed too, not sent again with the fresh stamp."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from app.events import parse_event
+    from app.models import Delivery
+
+    async with stack_factory(worker_enabled=False) as s:
+        ticket_id = await create_ticket(s)
+        await escalate(s, ticket_id)
+        await wait_for(lambda: _no_pending_webhooks(s), timeout=30)
+        pipeline = s.app.state.pipeline
+        async with s.app.state.sessions() as session:
+            deliveries = (
+                await session.scalars(
+                    select(Delivery).where(Delivery.ticket_id == ticket_id).order_by(Delivery.id)
+                )
+            ).all()
+        stale = await pipeline._read(ticket_id)
+        # Zendesk's stamps have whole seconds: the first run's writes must land in a later
+        # second than the second run's read for its update to be refused.
+        await wait_for(
+            lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") != stale.updated_stamp,
+            timeout=3,
+        )
+        outcomes = {d.id: await pipeline(d) for d in deliveries}
+        request_delivery = next(d for d in deliveries if outcomes[d.id] == "escalate")
+
+        reads = 0
+        real_read = pipeline._read
+
+        async def stale_first(read_ticket_id: int) -> Any:
+            nonlocal reads
+            reads += 1
+            return stale if reads == 1 else await real_read(read_ticket_id)
+
+        monkeypatch.setattr(pipeline, "_read", stale_first)
+        event = parse_event(request_delivery.kind, ticket_id, request_delivery.payload)
+        request = await pipeline.screen(event, None)
+        assert request is not None
+        await pipeline._evaluate_and_apply(request_delivery, event, request, None)
+
+        notes, replies = await escalator_comments(s, ticket_id)
+        assert (len(notes), len(replies)) == (1, 1), (notes, replies)
+
+
+async def _no_pending_webhooks(s: Stack) -> bool:
+    return not (await s.sandbox.get("/__sandbox/webhook_deliveries")).json()["pending"]

@@ -113,7 +113,7 @@ async def test_kill_9_with_pending_deliveries_loses_nothing(processes: Processes
 
         await wait_for(all_sent, timeout=30)
         # Slow Zendesk down so the escalations are still in flight when the service dies.
-        await zendesk.post("/__sandbox/settings", json={"latency_ms": 150})
+        await zendesk.post("/__sandbox/settings", json={"latency_ms": 400})
         await asyncio.gather(
             *(
                 zendesk.put(

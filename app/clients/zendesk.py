@@ -505,15 +505,23 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 def _is_replay_safe(method: str, body: JSON | None) -> bool:
     """May this request be sent again after an ambiguous failure (5xx, read timeout)?
 
-    GETs, yes. A PUT with `safe_update` and `updated_stamp`, yes: if the first one landed, the
-    replay answers 409 instead of applying twice.
+    GETs, yes. A PUT with `safe_update` and `updated_stamp` but no comment, yes: if the first
+    one landed, the replay answers 409, and its tags and fields are idempotent anyway.
     https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#protecting-against-ticket-update-collisions
-    Anything else could duplicate a comment or a ticket.
+    With a comment, no: the stamp has whole-second resolution, so a first write that landed in
+    the second the ticket was read leaves the stamp unchanged and the replay adds the comment
+    again. That write goes back to the worker, whose retry reloads the ticket and sends it
+    only if it did not land. Anything else could duplicate a comment or a ticket.
     """
     if method == "GET":
         return True
     ticket = (body or {}).get("ticket")
-    return method == "PUT" and isinstance(ticket, dict) and ticket.get("safe_update") is True
+    return (
+        method == "PUT"
+        and isinstance(ticket, dict)
+        and ticket.get("safe_update") is True
+        and "comment" not in ticket
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -154,10 +154,102 @@ class _TextExtractor(HTMLParser):
 
 
 def _html_to_text(markup: str) -> str:
+    text = _simple_html_to_text(markup)
+    if text is not None:
+        return text
     parser = _TextExtractor()
     parser.feed(markup)
     parser.close()
     return "".join(parser.parts)
+
+
+# The fast path of `_html_to_text`: HTMLParser costs ~50-100µs a comment, most of it Python-level
+# tokenizing. Markup made only of text and plain tags is reduced here with one regex per tag and
+# `_TextExtractor`'s rules; anything else (comments, declarations, a `<` that starts no plain
+# tag, unquoted or spaced attribute values, raw-text elements) returns None for the parser.
+# Plain means a grammar every HTMLParser version reads alike: a name of ASCII letters, digits and
+# `-.:_`, attributes separated by ASCII whitespace, values quoted, no whitespace around `=`.
+# Text up to the next `<`, then a plain tag: (text, "/" of an end tag, name, attributes, "/" of
+# a self-closing tag).
+_TEXT_AND_TAG = re.compile(
+    r"([^<]*)<(/?)([a-zA-Z][-.a-zA-Z0-9:_]*)"
+    r"((?:[ \t\n\r\f]+[a-zA-Z_:][-.a-zA-Z0-9:_]*(?:=\"[^\"]*\"|='[^']*')?)*)"
+    r"[ \t\n\r\f]*(/?)>"
+)
+_SIMPLE_ATTR = re.compile(r"[ \t\n\r\f]+([a-zA-Z_:][-.a-zA-Z0-9:_]*)(?:=\"([^\"]*)\"|='([^']*)')?")
+# Elements whose content HTMLParser reads as raw text: `script` and `style` here, more in newer
+# Python versions. Their content is not markup, so the fast path leaves them to the parser.
+_RAW_TEXT_TAGS = frozenset(
+    {"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"}
+    | {"textarea", "title"}
+)
+
+
+def _simple_html_to_text(markup: str) -> str | None:
+    """`_html_to_text(markup)` when the markup is text and plain tags only, else None.
+
+    Mirrors `_TextExtractor` event by event; the whole markup is always checked (also after a
+    quote marker stops the text), so None is returned exactly when the parser might read
+    something differently."""
+    unescape = html.unescape
+    parts: list[str] = []
+    skip_stack: list[str] = []
+    stopped = False
+    pos = 0
+    match = _TEXT_AND_TAG.match
+    while True:
+        m = match(markup, pos)
+        if m is None:
+            if "<" in markup[pos:]:
+                return None
+            if pos < len(markup) and not stopped and not skip_stack:
+                parts.append(unescape(markup[pos:]))
+            return "".join(parts)
+        text, closing, name, attrs, self_closing = m.groups()
+        if closing and (attrs or self_closing):
+            return None
+        tag = name.lower()
+        if tag in _RAW_TEXT_TAGS:
+            return None
+        if text and not stopped and not skip_stack:
+            # The parser unescapes each run of text between two tags on its own.
+            parts.append(unescape(text) if "&" in text else text)
+        pos = m.end()
+        if stopped:
+            continue
+        if closing:  # handle_endtag
+            if skip_stack:
+                if tag in skip_stack:
+                    while skip_stack and skip_stack.pop() != tag:
+                        pass
+            elif tag in _BLOCK_TAGS:
+                parts.append("\n")
+        elif self_closing:  # handle_startendtag
+            if not skip_stack and tag in _BLOCK_TAGS:
+                parts.append("\n")
+        elif skip_stack:  # handle_starttag
+            if tag not in _VOID_TAGS:
+                skip_stack.append(tag)
+        else:
+            classes = ident = ""
+            if attrs:
+                # As the parser: names lower-cased, values unquoted and unescaped, the last
+                # of a repeated attribute wins, a bare attribute is "".
+                for a in _SIMPLE_ATTR.finditer(attrs):
+                    value = a[2] if a[2] is not None else (a[3] or "")
+                    key = a[1].lower()
+                    if key == "class":
+                        classes = unescape(value).lower() if value else ""
+                    elif key == "id":
+                        ident = unescape(value).lower() if value else ""
+            if (classes and any(c in classes for c in _QUOTE_CLASSES)) or (
+                ident and any(i in ident for i in _QUOTE_IDS)
+            ):
+                stopped = True
+            elif tag in _SKIP_TAGS:
+                skip_stack.append(tag)
+            elif tag in _BLOCK_TAGS:
+                parts.append("\n")
 
 
 _WS_LINE = re.compile(r"[ \t\u00a0]+")

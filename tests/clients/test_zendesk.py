@@ -276,13 +276,33 @@ async def test_5xx_retried_on_safe_update_put(zd: ZendeskClient, mock: respx.Moc
     payload = {
         "ticket": {
             "additional_tags": ["escalated"],
-            "comment": {"body": "note", "public": False},
             "safe_update": True,
             "updated_stamp": "2024-05-06T13:15:42Z",
         }
     }
     await zd.update_ticket(5, payload)
     assert route.call_count == 2
+
+
+async def test_5xx_not_replayed_on_safe_update_with_a_comment(
+    zd: ZendeskClient, mock: respx.MockRouter
+):
+    # The stamp has whole-second resolution: a first write that landed within the second of
+    # the read leaves it unchanged, and a replay would add the comment twice.
+    route = mock.put("/api/v2/tickets/5")
+    route.side_effect = [httpx.Response(500), httpx.Response(200, json=ticket_json(5))]
+    payload = {
+        "ticket": {
+            "additional_tags": ["escalated"],
+            "comment": {"body": "note", "public": False},
+            "safe_update": True,
+            "updated_stamp": "2024-05-06T13:15:42Z",
+        }
+    }
+    with pytest.raises(ZendeskUnavailable) as info:
+        await zd.update_ticket(5, payload)
+    assert route.call_count == 1
+    assert info.value.maybe_applied is True
 
 
 async def test_5xx_not_retried_on_plain_comment_write(zd: ZendeskClient, mock: respx.MockRouter):
