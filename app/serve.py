@@ -32,7 +32,16 @@ def sandbox_config(settings: Settings) -> SandboxConfig:
     )
 
 
-def _server(app: object, host: str, port: int, log_level: str) -> uvicorn.Server:
+# The sandbox keeps idle connections open as long as Zendesk's edge does (well over a minute).
+# At uvicorn's default of 5 s, equal to httpx's keep-alive expiry, a client reusing a pooled
+# connection just as the sandbox closed it got a ReadError: a write that may or may not have
+# landed, for a race real Zendesk does not have.
+SANDBOX_KEEP_ALIVE_SECONDS = 75
+
+
+def _server(
+    app: object, host: str, port: int, log_level: str, *, keep_alive: int = 5
+) -> uvicorn.Server:
     config = uvicorn.Config(
         app,  # type: ignore[arg-type]
         host=host,
@@ -40,18 +49,29 @@ def _server(app: object, host: str, port: int, log_level: str) -> uvicorn.Server
         log_level=log_level.lower(),
         access_log=False,
         lifespan="on",
+        timeout_keep_alive=keep_alive,
     )
     return uvicorn.Server(config)
 
 
-async def serve(settings: Settings, *, with_sandbox: bool) -> None:
-    servers = [_server(create_app(settings), settings.host, settings.port, "warning")]
+def servers(settings: Settings, *, with_sandbox: bool) -> list[uvicorn.Server]:
+    """The service's server and, in sandbox mode, the sandbox's (started first)."""
+    started = [_server(create_app(settings), settings.host, settings.port, "warning")]
     if with_sandbox:
-        sandbox = create_sandbox_app(sandbox_config(settings))
-        servers.insert(0, _server(sandbox, "127.0.0.1", settings.sandbox_port, "warning"))
-    await asyncio.gather(*(server.serve() for server in servers))
+        started.insert(0, _sandbox_server(settings, host="127.0.0.1", port=settings.sandbox_port))
+    return started
+
+
+def _sandbox_server(settings: Settings, *, host: str, port: int) -> uvicorn.Server:
+    app = create_sandbox_app(sandbox_config(settings))
+    return _server(app, host, port, "warning", keep_alive=SANDBOX_KEEP_ALIVE_SECONDS)
+
+
+async def serve(settings: Settings, *, with_sandbox: bool) -> None:
+    await asyncio.gather(
+        *(server.serve() for server in servers(settings, with_sandbox=with_sandbox))
+    )
 
 
 async def serve_sandbox(settings: Settings, *, host: str, port: int) -> None:
-    app = create_sandbox_app(sandbox_config(settings))
-    await _server(app, host, port, "warning").serve()
+    await _sandbox_server(settings, host=host, port=port).serve()
