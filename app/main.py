@@ -115,6 +115,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await scheduler.stop()
         if app.state.worker is not None:
             await app.state.worker.stop()
+        await pipeline.batcher.aclose()
         await app.state.inbox.aclose()
         await zendesk.aclose()
         if statuspage is not None:

@@ -39,6 +39,7 @@ from app.rules.detect import clean_text, find_ticket_references
 from app.rules.evaluate import evaluate, matched_escalation_address
 from app.rules.plan import plan as plan_writes
 from app.rules.plan import render_template, template_variables
+from app.update_batch import UpdateBatcher
 from app.worker import PermanentError
 
 log = structlog.get_logger()
@@ -104,6 +105,7 @@ class Pipeline:
         self.rules = rules
         self.statuspage = statuspage
         self.clock = clock
+        self.batcher = UpdateBatcher(zendesk)
         self._escalation_users: dict[str, int] = {}
         self.self_id: int | None = None
 
@@ -736,6 +738,10 @@ class Pipeline:
     ) -> None:
         for step, update, marker in plan.steps():
             ticket_id = update.ticket_id
+            if plan.batched and ticket_id in writes.stamps:
+                await self.batcher.send(update, stamp=writes.stamps[ticket_id])
+                await self._mark_applied(escalation_id, delivery.id, step, update)
+                continue
             if ticket_id not in writes.stamps:
                 snapshot = await self._read(ticket_id)
                 writes.stamps[ticket_id] = snapshot.updated_stamp

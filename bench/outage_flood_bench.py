@@ -107,5 +107,5 @@ if __name__ == "__main__":
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("-n", type=int, default=1000, help="escalation requests")
     parser.add_argument("--window", type=float, default=1.0, help="seconds per rate 'minute'")
-    parser.add_argument("--worker-concurrency", type=int, default=8)
+    parser.add_argument("--worker-concurrency", type=int, default=32)
     sys.exit(asyncio.run(main(parser.parse_args())))

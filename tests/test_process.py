@@ -3,6 +3,7 @@ requests, cadence reminders, acknowledgement, closure and recurring incidents.""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,14 @@ from sqlalchemy import update
 from app.models import Escalation, utcnow
 from tests.conftest import Stack, wait_for
 from tests.test_actions import escalate, escalator_comments
-from tests.test_end_to_end import IMPACT, comments_of, create_ticket, settled, ticket_of
+from tests.test_end_to_end import (
+    IMPACT,
+    comments_of,
+    create_ticket,
+    service_calls,
+    settled,
+    ticket_of,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -182,6 +190,27 @@ async def test_escalation_during_an_outage_is_deprioritised_then_reevaluated(
         await wait_for(escalated, timeout=20)
         await drained(s)
         assert "escalated" in (await ticket_of(s, ticket_id))["tags"]
+
+
+async def test_a_flood_during_an_outage_is_acknowledged_in_batches(stack_factory: Any) -> None:
+    async with stack_factory(**FAST) as s:
+        await s.sandbox.post(
+            "/__sandbox/outage", json={"name": "EU cluster degraded", "impact": "major"}
+        )
+        tickets = [await create_ticket(s) for _ in range(8)]
+        await drained(s)
+        await s.sandbox.delete("/__sandbox/requests")
+        await asyncio.gather(*(escalate(s, t) for t in tickets))
+        await drained(s)
+
+        for ticket_id in tickets:
+            replies = [c for c in await comments_of(s, ticket_id) if c["author_id"] == 1]
+            assert len(replies) == 1 and "EU cluster degraded" in replies[0]["body"], ticket_id
+            assert "escalation_outage" in (await ticket_of(s, ticket_id))["tags"]
+        writes = [c for c in await service_calls(s) if c["method"] == "PUT"]
+        batches = [c for c in writes if c["path"].endswith("/update_many")]
+        # Acknowledgements that fall due together share a call; none is also sent alone.
+        assert batches and len(writes) == len(batches) < len(tickets), writes
 
 
 async def test_missing_impact_is_completed_by_the_next_comment(stack_factory: Any) -> None:

@@ -127,6 +127,9 @@ class Plan(BaseModel):
     marker_tag: str | None = None
     reply_marker_tag: str | None = None
     link_marker_tag: str | None = None
+    # Its one write may go out with other tickets' in one update_many: outage acknowledgements,
+    # which come in floods (app/update_batch.py).
+    batched: bool = False
 
     def steps(self) -> list[tuple[str, TicketUpdate, str | None]]:
         """(name, write, marker tag) for each write, in the order they are sent."""

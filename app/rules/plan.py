@@ -195,4 +195,6 @@ def plan(decision: Decision, ctx: EvaluationContext, rules: RulesConfig) -> Plan
         custom_fields=_status_fields(rules, decision, status),
         comment=TicketComment(body=render_template(rules, template, **variables), public=True),
     )
-    return Plan(reply=reply, reply_marker_tag=tag)
+    return Plan(
+        reply=reply, reply_marker_tag=tag, batched=decision.outcome == "outage_deprioritized"
+    )

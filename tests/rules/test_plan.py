@@ -230,6 +230,8 @@ def test_declined_requests_get_a_public_reply_and_a_tag(
         }
     }
     assert result.reply_marker_tag == tag
+    # Only outage acknowledgements come in floods worth one update_many for many tickets.
+    assert result.batched is (outcome == "outage_deprioritized")
     for phrase in phrases:
         assert phrase in body
 
