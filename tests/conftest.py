@@ -17,9 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 import uvicorn
 from fastapi import FastAPI
 
+from app.clients.zendesk import ZendeskClient
 from app.intake import sign
 from app.main import create_app
 from app.settings import SANDBOX_ADMIN_TOKEN, SANDBOX_API_TOKEN, SANDBOX_EMAIL, Settings
@@ -213,3 +215,48 @@ def stack_factory(tmp_path: Path) -> Callable[..., Any]:
 @pytest.fixture
 def repo_root() -> Iterator[Path]:
     yield ROOT
+
+
+# ---- a Zendesk client on a fake clock, its HTTP mocked (client and batcher unit tests) -------
+
+ZENDESK_BASE = "https://example.zendesk.com"
+
+
+class FakeClock:
+    """Monotonic time that only moves when someone sleeps: no test ever waits for real."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def zd(clock: FakeClock) -> AsyncIterator[ZendeskClient]:
+    async with ZendeskClient(
+        base_url=ZENDESK_BASE,
+        email="bot@vendor.example",
+        api_token="tok123",
+        clock=clock,
+        sleep=clock.sleep,
+        max_retries=3,
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def mock() -> Iterator[respx.MockRouter]:
+    with respx.mock(base_url=ZENDESK_BASE, assert_all_called=True) as router:
+        yield router

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -15,28 +14,9 @@ import respx
 from app.clients.zendesk import ZendeskClient, ZendeskUnavailable
 from app.rules.decision import TicketComment, TicketUpdate
 from app.update_batch import UpdateBatcher
-from tests.clients.test_zendesk import BASE, FakeClock
+from tests.conftest import FakeClock
 
 STAMP = "2024-05-06T13:15:42Z"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def zd(clock: FakeClock) -> AsyncIterator[ZendeskClient]:
-    async with ZendeskClient(
-        base_url=BASE, email="bot@vendor.example", api_token="tok", clock=clock, sleep=clock.sleep
-    ) as client:
-        yield client
-
-
-@pytest.fixture
-def mock() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE, assert_all_called=True) as router:
-        yield router
 
 
 def ack(ticket_id: int) -> TicketUpdate:
@@ -47,8 +27,24 @@ def ack(ticket_id: int) -> TicketUpdate:
     )
 
 
-def job(status: str, results: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"job_status": {"id": "J1", "status": status, "results": results}}
+def job(
+    status: str, results: list[dict[str, Any]] | None = None, *, job_id: str = "J1"
+) -> dict[str, Any]:
+    return {"job_status": {"id": job_id, "status": status, "results": results}}
+
+
+def two_jobs(mock: respx.MockRouter, first: list[int], second: list[int]) -> respx.Route:
+    """Two update_many calls, J1 then J2, whose jobs updated `first` and `second`."""
+    put = mock.put("/api/v2/tickets/update_many")
+    put.side_effect = [
+        httpx.Response(200, json=job("queued", job_id="J1")),
+        httpx.Response(200, json=job("queued", job_id="J2")),
+    ]
+    for job_id, tickets in (("J1", first), ("J2", second)):
+        mock.get(f"/api/v2/job_statuses/{job_id}").respond(
+            200, json=job("completed", updated(*tickets), job_id=job_id)
+        )
+    return put
 
 
 def updated(*ticket_ids: int) -> list[dict[str, Any]]:
@@ -107,17 +103,7 @@ async def test_a_failed_call_fails_every_caller_as_maybe_applied(
 async def test_two_writes_to_one_ticket_go_in_separate_batches(
     zd: ZendeskClient, mock: respx.MockRouter, clock: FakeClock
 ) -> None:
-    put = mock.put("/api/v2/tickets/update_many")
-    put.side_effect = [
-        httpx.Response(200, json={"job_status": {"id": "J1", "status": "queued"}}),
-        httpx.Response(200, json={"job_status": {"id": "J2", "status": "queued"}}),
-    ]
-    mock.get("/api/v2/job_statuses/J1").respond(
-        200, json={"job_status": {"id": "J1", "status": "completed", "results": updated(7, 8)}}
-    )
-    mock.get("/api/v2/job_statuses/J2").respond(
-        200, json={"job_status": {"id": "J2", "status": "completed", "results": updated(7)}}
-    )
+    put = two_jobs(mock, [7, 8], [7])
     batcher = UpdateBatcher(zd, sleep=clock.sleep)
     await asyncio.gather(*(batcher.send(ack(t), stamp=STAMP) for t in (7, 8, 7)))
     batches = [[t["id"] for t in json.loads(c.request.content)["tickets"]] for c in put.calls]
@@ -157,16 +143,7 @@ async def test_closing_stops_a_batch_in_flight(zd: ZendeskClient, mock: respx.Mo
 async def test_a_flood_is_cut_at_the_endpoints_hundred_tickets(
     zd: ZendeskClient, mock: respx.MockRouter, clock: FakeClock
 ) -> None:
-    put = mock.put("/api/v2/tickets/update_many")
-    put.side_effect = [
-        httpx.Response(200, json={"job_status": {"id": "J1", "status": "queued"}}),
-        httpx.Response(200, json={"job_status": {"id": "J2", "status": "queued"}}),
-    ]
-    first, second = range(1, 101), range(101, 151)
-    mock.get("/api/v2/job_statuses/J1").respond(200, json=job("completed", updated(*first)))
-    mock.get("/api/v2/job_statuses/J2").respond(
-        200, json={"job_status": {"id": "J2", "status": "completed", "results": updated(*second)}}
-    )
+    put = two_jobs(mock, list(range(1, 101)), list(range(101, 151)))
     batcher = UpdateBatcher(zd, sleep=clock.sleep)
     await asyncio.gather(*(batcher.send(ack(t), stamp=STAMP) for t in range(1, 151)))
     sizes = [len(json.loads(c.request.content)["tickets"]) for c in put.calls]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,49 +31,10 @@ from app.clients.zendesk import (
     parse_ticket_context,
 )
 from app.metrics import ZENDESK_CALLS
+from tests.conftest import ZENDESK_BASE, FakeClock
 
-BASE = "https://example.zendesk.com"
+BASE = ZENDESK_BASE
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "ticket_context.json").read_text())
-
-
-class FakeClock:
-    """Monotonic time that only moves when someone sleeps: no test ever waits for real."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def zd(clock: FakeClock) -> AsyncIterator[ZendeskClient]:
-    async with ZendeskClient(
-        base_url=BASE,
-        email="bot@vendor.example",
-        api_token="tok123",
-        clock=clock,
-        sleep=clock.sleep,
-        max_retries=3,
-    ) as client:
-        yield client
-
-
-@pytest.fixture
-def mock() -> respx.MockRouter:
-    with respx.mock(base_url=BASE, assert_all_called=True) as router:
-        yield router
 
 
 def ticket_json(ticket_id: int = 1, **extra: Any) -> dict[str, Any]:
