@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import store
 from app.rules.config import RulesConfig, RulesError, load_rules, load_rules_file
+from app.rules.detect import prepare
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class ActiveRules:
     def config(self) -> RulesConfig:
         return self.snapshot.config
 
+    async def prepare(self) -> None:
+        await _prepared(self.config)
+
     async def refresh(self, session: AsyncSession) -> None:
         latest = await store.latest_rules(session)
         if latest is None or latest.id == self.snapshot.version:
@@ -47,14 +52,22 @@ class ActiveRules:
         except RulesError:
             # Saved versions were validated on save; a schema change could still break one.
             return
+        await _prepared(config)
         self.snapshot = RulesSnapshot(
             config, latest.text, latest.id, latest.author, latest.created_at, "database"
         )
 
     async def save(self, session: AsyncSession, *, text: str, author: str) -> RulesSnapshot:
         config = load_rules(text)  # raises RulesError with one line per problem
+        await _prepared(config)
         version = await store.save_rules(session, text=text, author=author)
         self.snapshot = RulesSnapshot(
             config, text, version.id, author, version.created_at, "database"
         )
         return self.snapshot
+
+
+async def _prepared(config: RulesConfig) -> None:
+    """Compile the impact lexicons of rules about to come into force, off the event loop: the
+    first comment they judge would otherwise hold the loop for about half a second."""
+    await asyncio.to_thread(prepare, config.business_impact)

@@ -54,6 +54,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     rules = ActiveRules.from_file(settings.rules_file)
     async with sessions() as session:
         await rules.refresh(session)
+    await rules.prepare()
     zendesk = build_zendesk(settings)
     statuspage_url = settings.statuspage_base_url
     statuspage = (

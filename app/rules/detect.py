@@ -1265,18 +1265,29 @@ _CATEGORY_ORDER: tuple[Category, ...] = (
 _RISK_ONLY: frozenset[Category] = frozenset({"business_risk"})
 
 
+def _compiled(settings: ImpactSettings | None) -> tuple[_Lexicon, _Extras]:
+    """The lexicons for `settings`, compiled on first use and remembered."""
+    lex = _lexicon(tuple(settings.languages) if settings else LANGUAGES)
+    if settings and (settings.extra_terms or settings.extra_negations):
+        return lex, _extras(
+            tuple(sorted((c, tuple(t)) for c, t in settings.extra_terms.items())),
+            tuple(settings.extra_negations),
+        )
+    return lex, _NO_EXTRAS
+
+
+def prepare(settings: ImpactSettings | None = None) -> None:
+    """Compile the lexicons `detect_impact` uses with `settings` now. Compiling takes about
+    half a second (once per distinct setting), which the first comment would otherwise pay
+    on the event loop: rules are prepared as they come into force (`app.active_rules`)."""
+    _compiled(settings)
+
+
 def detect_impact(text: str, *, settings: ImpactSettings | None = None) -> Impact:
     """Whether `text` (already cleaned) states business impact, its categories and evidence."""
     if not text or text.isspace():
         return Impact()
-    languages = tuple(settings.languages) if settings else LANGUAGES
-    lex = _lexicon(languages)
-    extras = _NO_EXTRAS
-    if settings and (settings.extra_terms or settings.extra_negations):
-        extras = _extras(
-            tuple(sorted((c, tuple(t)) for c, t in settings.extra_terms.items())),
-            tuple(settings.extra_negations),
-        )
+    lex, extras = _compiled(settings)
     folded_text = fold(text)
     language = _detect_language(text, folded_text, lex.languages)
     # Compound parts ("Umsatz|ausfall", "klant|dossiers") are a Dutch and German thing; the

@@ -9,8 +9,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.main import create_app
 from app.models import Delivery, utcnow
-from tests.conftest import ADMIN, ROOT
+from app.rules import detect
+from app.settings import Settings
+from tests.conftest import ADMIN, ROOT, running
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 IMPACT = "Our production environment is down and customers cannot place orders."
@@ -143,6 +146,35 @@ async def test_rules_are_versioned_and_take_effect_without_restart(
     assert old_cc.json()["outcome"] == "ignore"
     history = (await client.get("/admin/rules/history", headers=ADMIN)).json()["versions"]
     assert [v["version"] for v in history] == [saved.json()["version"]]
+
+
+async def test_the_rules_in_force_at_start_are_compiled_before_serving(
+    settings: Settings,
+) -> None:
+    detect._lexicon.cache_clear()
+    async with running(create_app(settings)):
+        assert detect._lexicon.cache_info().currsize == 1
+
+
+async def test_rules_are_compiled_before_they_come_into_force(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Compiling the impact lexicons takes about half a second; the first comment judged by
+    # new rules must not pay it on the event loop.
+    detect._lexicon.cache_clear()
+    assert detect._lexicon.cache_info().currsize == 0
+    text = (ROOT / "rules.example.yaml").read_text().replace("[en, nl, de, fr, es]", "[nl, de]")
+
+    saved = await client.put(
+        "/admin/rules", content=text, headers={**ADMIN, "content-type": "application/yaml"}
+    )
+
+    assert saved.json()["rules"]["business_impact"]["languages"] == ["nl", "de"]
+    assert detect._lexicon.cache_info().currsize == 1
+    misses = detect._lexicon.cache_info().misses
+    body = dry_run_request(comment={"body": "Productie ligt plat.", "public": True})
+    assert (await client.post("/admin/rules/dry-run", json=body, headers=ADMIN)).status_code == 200
+    assert detect._lexicon.cache_info().misses == misses
 
 
 async def test_invalid_rules_are_422_with_one_line_per_error(client: httpx.AsyncClient) -> None:

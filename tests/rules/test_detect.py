@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.rules import detect
 from app.rules.decision import Category
-from app.rules.detect import LANGUAGES, ImpactSettings, clean_text, detect_impact
+from app.rules.detect import LANGUAGES, ImpactSettings, clean_text, detect_impact, prepare
 
 # --- categories, per language -------------------------------------------------------------
 
@@ -684,3 +685,17 @@ QUANTIFIER_AND_CLAUSE_CASES: list[tuple[str, str, bool]] = [
 def test_quantifier_and_clause_shapes(language: str, text: str, impact: bool) -> None:
     result = detect_impact(text)
     assert result.present is impact, (language, text, result)
+
+
+def test_prepare_compiles_what_detect_impact_then_uses() -> None:
+    settings = ImpactSettings(languages=["es", "fr"], extra_negations=["solo en pruebas"])
+    detect._lexicon.cache_clear()
+    detect._extras.cache_clear()
+
+    prepare(settings)
+    compiled = (detect._lexicon.cache_info().misses, detect._extras.cache_info().misses)
+    impact = detect_impact("La producción está caída desde las 9h.", settings=settings)
+
+    assert compiled == (1, 1)
+    assert (detect._lexicon.cache_info().misses, detect._extras.cache_info().misses) == compiled
+    assert impact.present
