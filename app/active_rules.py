@@ -68,6 +68,6 @@ class ActiveRules:
 
 
 async def _prepared(config: RulesConfig) -> None:
-    """Compile the impact lexicons of rules about to come into force, off the event loop: the
-    first comment they judge would otherwise hold the loop for about half a second."""
+    """Compile the impact lexicons of rules about to come into force (`prepare`), in a thread
+    so the event loop keeps serving meanwhile."""
     await asyncio.to_thread(prepare, config.business_impact)

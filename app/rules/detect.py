@@ -1278,8 +1278,8 @@ def _compiled(settings: ImpactSettings | None) -> tuple[_Lexicon, _Extras]:
 
 def prepare(settings: ImpactSettings | None = None) -> None:
     """Compile the lexicons `detect_impact` uses with `settings` now. Compiling takes about
-    half a second (once per distinct setting), which the first comment would otherwise pay
-    on the event loop: rules are prepared as they come into force (`app.active_rules`)."""
+    0.7 s (once per distinct setting), which the first comment would otherwise pay on the
+    event loop: rules are prepared as they come into force (`app.active_rules`)."""
     _compiled(settings)
 
 
