@@ -225,8 +225,8 @@ ZENDESK_BASE = "https://example.zendesk.com"
 class FakeClock:
     """Monotonic time that only moves when someone sleeps: no test ever waits for real."""
 
-    def __init__(self) -> None:
-        self.now = 1000.0
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
         self.sleeps: list[float] = []
 
     def __call__(self) -> float:

@@ -7,24 +7,11 @@ import asyncio
 import pytest
 
 from app.clients.ratelimit import SlidingWindowLimiter, ZendeskRateLimiter
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
+from tests.conftest import FakeClock
 
 
 async def test_burst_waits_until_window_slides():
-    clock = FakeClock()
+    clock = FakeClock(now=0.0)
     limiter = SlidingWindowLimiter(2, 60, clock=clock, sleep=clock.sleep)
     started: list[float] = []
 
@@ -37,7 +24,7 @@ async def test_burst_waits_until_window_slides():
 
 
 async def test_window_slides_per_call_not_per_minute_boundary():
-    clock = FakeClock()
+    clock = FakeClock(now=0.0)
     limiter = SlidingWindowLimiter(2, 10, clock=clock, sleep=clock.sleep)
     await limiter.acquire()  # t=0
     clock.now = 7
@@ -48,7 +35,7 @@ async def test_window_slides_per_call_not_per_minute_boundary():
 
 
 async def test_updates_limited_separately_from_reads():
-    clock = FakeClock()
+    clock = FakeClock(now=0.0)
     limiter = ZendeskRateLimiter(
         requests_per_minute=100, updates_per_minute=1, window_seconds=60, clock=clock,
         sleep=clock.sleep,
@@ -59,7 +46,7 @@ async def test_updates_limited_separately_from_reads():
 
 
 async def test_remaining_zero_with_reset_pauses_everyone():
-    clock = FakeClock()
+    clock = FakeClock(now=0.0)
     limiter = ZendeskRateLimiter(
         requests_per_minute=100, updates_per_minute=100, clock=clock, sleep=clock.sleep
     )
@@ -79,7 +66,7 @@ async def test_remaining_zero_with_reset_pauses_everyone():
     ],
 )
 async def test_no_pause_without_exhaustion_or_reset(headers: dict[str, str]):
-    clock = FakeClock()
+    clock = FakeClock(now=0.0)
     limiter = ZendeskRateLimiter(
         requests_per_minute=100, updates_per_minute=100, clock=clock, sleep=clock.sleep
     )
@@ -88,7 +75,7 @@ async def test_no_pause_without_exhaustion_or_reset(headers: dict[str, str]):
 
 
 def test_pause_extends_never_shortens():
-    clock = FakeClock()
+    clock = FakeClock(now=0.0)
     limiter = ZendeskRateLimiter(
         requests_per_minute=1, updates_per_minute=1, clock=clock, sleep=clock.sleep
     )

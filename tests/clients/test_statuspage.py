@@ -11,6 +11,7 @@ import respx
 
 from app import __version__
 from app.clients.statuspage import StatuspageClient, StatuspageError, parse_incidents
+from tests.conftest import FakeClock
 
 BASE = "https://status.example.com"
 PATH = "/api/v2/incidents/unresolved.json"
@@ -42,17 +43,9 @@ UNRESOLVED = {
 }
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(now=0.0)
 
 
 @pytest.fixture
